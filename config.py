@@ -1,0 +1,203 @@
+"""Configuration, read from the environment and chosen by one variable: CONSULT_CONFIG.
+
+CONSULT_CONFIG is ``production`` (the default), ``development`` or ``test``. Development and
+test run on embedded defaults: a SQLite file under ``instance/``, a Celery broker in a
+SQLite file beside it, and mail kept in the database and shown on the mailbox page.
+Production has no default for any secret: start-up fails with a message naming what is
+missing.
+"""
+
+import os
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent
+INSTANCE_DIR = Path(os.environ.get("CONSULT_INSTANCE_DIR", BASE_DIR / "instance"))
+
+
+class ConfigurationError(RuntimeError):
+    """The environment does not give the app what it needs to start."""
+
+
+def _bool(name, default=False):
+    value = os.environ.get(name)
+    if value is None or value == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _int(name, default):
+    value = os.environ.get(name)
+    if value is None or value == "":
+        return default
+    try:
+        return int(value)
+    except ValueError:
+        raise ConfigurationError(f"{name} must be a whole number, not {value!r}") from None
+
+
+def database_url(url):
+    """SQLAlchemy URL for DATABASE_URL, using psycopg 3 for PostgreSQL."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def celery_settings(redis_url, instance_dir):
+    """Celery settings: Redis when REDIS_URL is set, else an embedded SQLite broker.
+
+    Waits longer than a few minutes are rows in the database that a beat sweep picks up,
+    never Celery countdowns, so the visibility timeout only has to outlast the longest
+    task (a batch of mail).
+    """
+    if redis_url:
+        broker_url = redis_url
+        result_backend = redis_url
+    else:
+        broker_url = f"sqla+sqlite:///{instance_dir / 'broker.sqlite'}"
+        result_backend = f"db+sqlite:///{instance_dir / 'results.sqlite'}"
+    visibility_timeout = 60 * 60
+    return {
+        "broker_url": broker_url,
+        "result_backend": result_backend,
+        "task_serializer": "json",
+        "result_serializer": "json",
+        "accept_content": ["json"],
+        "task_ignore_result": True,
+        "task_acks_late": True,
+        "task_reject_on_worker_lost": False,
+        "worker_prefetch_multiplier": 1,
+        "task_time_limit": 30 * 60,
+        "task_soft_time_limit": 25 * 60,
+        "broker_connection_retry_on_startup": True,
+        "broker_transport_options": {"visibility_timeout": visibility_timeout},
+        "result_backend_transport_options": {"visibility_timeout": visibility_timeout},
+        "result_expires": 24 * 60 * 60,
+        "timezone": "Europe/London",
+        "enable_utc": True,
+        "beat_schedule_filename": str(instance_dir / "celerybeat-schedule"),
+    }
+
+
+class Config:
+    """Settings shared by every environment. Values come from the environment."""
+
+    ENV_NAME = "production"
+    SERVICE_NAME = "Consult"
+    COUNCIL_NAME = os.environ.get("COUNCIL_NAME", "Rotherham Metropolitan Borough Council")
+
+    SECRET_KEY = os.environ.get("SECRET_KEY")
+    APP_BASE_URL = os.environ.get("APP_BASE_URL")
+
+    SQLALCHEMY_DATABASE_URI = database_url(
+        os.environ.get("DATABASE_URL") or f"sqlite:///{INSTANCE_DIR / 'consult.sqlite'}"
+    )
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    SQLALCHEMY_RECORD_QUERIES = _bool("SQLALCHEMY_RECORD_QUERIES")
+
+    REDIS_URL = os.environ.get("REDIS_URL") or None
+    CELERY = celery_settings(REDIS_URL, INSTANCE_DIR)
+
+    # Mail. MAIL_BACKEND "smtp" sends through MAIL_SERVER; "mailbox" keeps every message in
+    # the database and shows it on the mailbox page (development).
+    MAIL_BACKEND = os.environ.get("MAIL_BACKEND", "smtp")
+    MAIL_SERVER = os.environ.get("MAIL_SERVER", "localhost")
+    MAIL_PORT = _int("MAIL_PORT", 25)
+    MAIL_USE_TLS = _bool("MAIL_USE_TLS")
+    MAIL_USE_SSL = _bool("MAIL_USE_SSL")
+    MAIL_USERNAME = os.environ.get("MAIL_USERNAME")
+    MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD")
+    MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER")
+    MAIL_REPLY_TO = os.environ.get("MAIL_REPLY_TO")
+    MAIL_TIMEOUT_SECONDS = _int("MAIL_TIMEOUT_SECONDS", 30)
+    # Messages per minute; Exchange Online allows 30.
+    MAIL_SEND_RATE_PER_MINUTE = _int("MAIL_SEND_RATE_PER_MINUTE", 30)
+
+    # Sessions. Signed-in sessions are rows in the database, ended on sign-out.
+    SESSION_COOKIE_NAME = "__Host-consult_session"
+    SESSION_COOKIE_SECURE = True
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_IDLE_MINUTES = _int("SESSION_IDLE_MINUTES", 30)
+    SESSION_ABSOLUTE_HOURS = _int("SESSION_ABSOLUTE_HOURS", 12)
+
+    # Sign-in throttling: failed attempts per email address and per client address.
+    SIGN_IN_FAILURE_LIMIT = os.environ.get("SIGN_IN_FAILURE_LIMIT", "5 per 15 minutes")
+    SIGN_IN_ADDRESS_LIMIT = os.environ.get("SIGN_IN_ADDRESS_LIMIT", "30 per 15 minutes")
+    RATELIMIT_STORAGE_URI = REDIS_URL or "memory://"
+    RATELIMIT_HEADERS_ENABLED = False
+
+    WTF_CSRF_TIME_LIMIT = None  # bound to the session, so a slow writer loses nothing
+    MAX_CONTENT_LENGTH = 10 * 1024 * 1024
+    UPLOAD_DIR = os.environ.get("UPLOAD_DIR") or str(INSTANCE_DIR / "uploads")
+    ALLOW_DEMO = False
+    PREFERRED_URL_SCHEME = "https"
+    HSTS_SECONDS = 365 * 24 * 60 * 60
+
+    @classmethod
+    def check(cls):
+        """Fail at start-up, naming the variable, when a required setting is missing."""
+        missing = [name for name in ("SECRET_KEY", "APP_BASE_URL") if not getattr(cls, name)]
+        if cls.MAIL_BACKEND == "smtp" and not cls.MAIL_DEFAULT_SENDER:
+            missing.append("MAIL_DEFAULT_SENDER")
+        if missing:
+            raise ConfigurationError(
+                "Consult cannot start: set the environment variable"
+                f"{'s' if len(missing) > 1 else ''} {', '.join(missing)}"
+                f" (CONSULT_CONFIG is {cls.ENV_NAME!r})."
+            )
+        if cls.MAIL_BACKEND not in {"smtp", "mailbox"}:
+            raise ConfigurationError("MAIL_BACKEND must be 'smtp' or 'mailbox'.")
+
+
+class ProductionConfig(Config):
+    pass
+
+
+class DevelopmentConfig(Config):
+    ENV_NAME = "development"
+    SECRET_KEY = os.environ.get("SECRET_KEY") or "development-only-not-secret"
+    APP_BASE_URL = os.environ.get("APP_BASE_URL") or (
+        f"http://localhost:{os.environ.get('PORT', '5000')}"
+    )
+    MAIL_BACKEND = os.environ.get("MAIL_BACKEND", "mailbox")
+    MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER") or "consult@council.example"
+    MAIL_REPLY_TO = os.environ.get("MAIL_REPLY_TO") or "chief.executive@council.example"
+    SESSION_COOKIE_NAME = "consult_session"  # __Host- needs HTTPS
+    SESSION_COOKIE_SECURE = False
+    PREFERRED_URL_SCHEME = "http"
+    ALLOW_DEMO = True
+    HSTS_SECONDS = 0
+
+
+class TestConfig(DevelopmentConfig):
+    ENV_NAME = "test"
+    TESTING = True
+    SECRET_KEY = "test-only-not-secret"  # noqa: S105 (tests only)
+    APP_BASE_URL = "https://consult.council.example"
+    SQLALCHEMY_DATABASE_URI = database_url(
+        os.environ.get("DATABASE_URL") or f"sqlite:///{INSTANCE_DIR / 'test.sqlite'}"
+    )
+    SQLALCHEMY_RECORD_QUERIES = True
+    MAIL_BACKEND = "mailbox"
+    MAIL_DEFAULT_SENDER = "consult@council.example"
+    MAIL_REPLY_TO = "chief.executive@council.example"
+    RATELIMIT_STORAGE_URI = "memory://"
+
+
+CONFIGS = {
+    "production": ProductionConfig,
+    "development": DevelopmentConfig,
+    "test": TestConfig,
+}
+
+
+def config_from_environment():
+    """The config class named by CONSULT_CONFIG (production when unset)."""
+    name = os.environ.get("CONSULT_CONFIG", "production")
+    try:
+        return CONFIGS[name]
+    except KeyError:
+        raise ConfigurationError(
+            f"CONSULT_CONFIG must be one of {', '.join(CONFIGS)}, not {name!r}."
+        ) from None

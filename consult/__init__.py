@@ -1,0 +1,98 @@
+"""Consult: a council's formal consultation with its partner organisations."""
+
+from pathlib import Path
+
+from flask import Flask
+from govuk_frontend_wtf.main import WTFormsHelpers
+from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
+
+from config import config_from_environment
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(config_class=None):
+    """Build the app: configuration, extensions, Celery, blueprints, CLI."""
+    config_class = config_class or config_from_environment()
+    config_class.check()
+
+    app = Flask(__name__, template_folder=str(ROOT / "templates"))
+    app.config.from_object(config_class)
+    Path(app.config["UPLOAD_DIR"]).mkdir(parents=True, exist_ok=True)
+    for uri_key in ("SQLALCHEMY_DATABASE_URI",):
+        uri = app.config[uri_key]
+        if uri.startswith("sqlite:///"):
+            Path(uri.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+
+    _init_templates(app)
+    _init_extensions(app)
+
+    from consult import security
+
+    security.init_app(app)
+
+    from consult.auth.routes import bp as auth_bp
+    from consult.consultations.routes import bp as consultations_bp
+    from consult.correspondence.routes import bp as correspondence_bp
+    from consult.errors import init_app as init_errors
+
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(consultations_bp)
+    if app.config["MAIL_BACKEND"] == "mailbox":
+        app.register_blueprint(correspondence_bp)
+    init_errors(app)
+    security.check_every_route_declares_access(app)
+
+    from consult.cli import consult_cli
+
+    app.cli.add_command(consult_cli)
+
+    from worker.celery_app import celery_init_app
+
+    celery_init_app(app)
+    return app
+
+
+def _init_templates(app):
+    app.jinja_loader = ChoiceLoader(
+        [
+            FileSystemLoader(str(ROOT / "templates")),
+            PrefixLoader(
+                {
+                    "govuk_frontend_jinja": PackageLoader("govuk_frontend_jinja"),
+                    "govuk_frontend_wtf": PackageLoader("govuk_frontend_wtf"),
+                }
+            ),
+        ]
+    )
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True
+    WTFormsHelpers(app)
+
+    from consult import dates
+
+    app.jinja_env.filters["datetime"] = dates.format_datetime
+    app.jinja_env.filters["short_datetime"] = dates.format_short_datetime
+    app.jinja_env.filters["date"] = dates.format_date
+
+    @app.context_processor
+    def service_details():
+        return {
+            "serviceName": app.config["SERVICE_NAME"],
+            "council_name": app.config["COUNCIL_NAME"],
+            "mailbox_enabled": app.config["MAIL_BACKEND"] == "mailbox",
+        }
+
+
+def _init_extensions(app):
+    from consult import models  # noqa: F401  (every model, for the metadata)
+    from consult.auth import sessions
+    from consult.extensions import csrf, db, limiter, login_manager, mail, migrate
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"), compare_type=True)
+    mail.init_app(app)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    sessions.init_app(app)

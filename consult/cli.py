@@ -1,0 +1,107 @@
+"""`flask consult ...`: commands for people who run Consult."""
+
+import os
+import signal
+import subprocess
+import sys
+
+import click
+from flask import current_app
+from flask.cli import with_appcontext
+
+from consult.extensions import db
+
+
+@click.group("consult")
+def consult_cli():
+    """Consult's own commands."""
+
+
+@consult_cli.command("create-user")
+@click.option("--email", prompt="Email address")
+@click.option("--name", prompt="Full name")
+@click.option(
+    "--role",
+    type=click.Choice(["officer", "scrutiny", "admin"]),
+    prompt="Role (officer, scrutiny or admin)",
+)
+@click.option(
+    "--password",
+    prompt=True,
+    hide_input=True,
+    confirmation_prompt=True,
+    help="Asked for when not given; 12 characters or more.",
+)
+@with_appcontext
+def create_user_command(email, name, role, password):
+    """Create a user who signs in with an email address and password."""
+    from consult.auth.services import AccountError, create_user
+
+    try:
+        user = create_user(email=email, name=name, role=role, password=password)
+    except AccountError as error:
+        db.session.rollback()
+        raise click.ClickException(str(error)) from None
+    db.session.commit()
+    click.echo(f"Created {user.role} {user.email}.")
+
+
+@consult_cli.command("demo")
+@with_appcontext
+def demo_command():
+    """Load the demonstration data: the 2017 consultation and demo users. Safe to rerun."""
+    if not current_app.config["ALLOW_DEMO"]:
+        raise click.ClickException(
+            "The demo is for development only: it creates users with published passwords."
+        )
+    from consult.demo.loader import load_demo
+
+    summary = load_demo(echo=click.echo)
+    db.session.commit()
+    click.echo(summary)
+
+
+@consult_cli.command("serve")
+@click.option("--port", default=lambda: int(os.environ.get("PORT", 5000)), type=int)
+@click.option("--host", default="127.0.0.1")
+@with_appcontext
+def serve_command(port, host):
+    """Run the web app with a Celery worker and beat beside it (development).
+
+    One Ctrl-C stops all three.
+    """
+    from consult.demo.loader import DEMO_PASSWORD, DEMO_USERS
+
+    worker = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "worker.main",
+            "worker",
+            "--beat",
+            "--loglevel=INFO",
+            "--concurrency=1",
+            "--without-gossip",
+            "--without-mingle",
+        ],
+        start_new_session=True,
+    )
+    click.echo("")
+    click.secho(f"Consult is running at http://localhost:{port}/", bold=True)
+    click.echo("Sign in as any of these (password: " + DEMO_PASSWORD + "):")
+    for email, _name, role in DEMO_USERS:
+        click.echo(f"  {role:<9} {email}")
+    if current_app.config["MAIL_BACKEND"] == "mailbox":
+        click.echo(f"Emails are kept, not sent: read them at http://localhost:{port}/mailbox/")
+    click.echo("Press Ctrl-C to stop the web app, the worker and beat.")
+    click.echo("")
+    try:
+        current_app.run(host=host, port=port, debug=False, use_reloader=False)
+    finally:
+        os.killpg(worker.pid, signal.SIGTERM)
+        try:
+            worker.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            os.killpg(worker.pid, signal.SIGKILL)

@@ -1,0 +1,70 @@
+"""Messages: every email the system sends, stored before it is sent (the outbox and log)."""
+
+from datetime import datetime
+
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from consult.db import Email, UTCDateTime, in_list, utcnow
+from consult.extensions import db
+
+MESSAGE_KINDS = (
+    "invitation",
+    "reminder",
+    "acknowledgement",
+    "digest",
+    "link_resent",
+    "deadline_changed",
+    "account",
+)
+MESSAGE_STATES = ("queued", "sending", "sent", "failed")
+
+
+class Message(db.Model):
+    """One email to one address.
+
+    ``purpose`` is unique: it names why the message exists (for example
+    ``invitation:link:12``), so issuing twice or a retried task can never store a second
+    message for the same purpose.
+    """
+
+    __tablename__ = "messages"
+    __table_args__ = (
+        CheckConstraint(in_list("kind", MESSAGE_KINDS), name="kind"),
+        CheckConstraint(in_list("status", MESSAGE_STATES), name="status"),
+        CheckConstraint("attempts >= 0", name="attempts_not_negative"),
+        # The sweep looks only at mail still to send.
+        Index(
+            "ix_messages_due",
+            "next_attempt_at",
+            sqlite_where=text("status = 'queued'"),
+            postgresql_where=text("status = 'queued'"),
+        ),
+        Index("ix_messages_consultation_id_status", "consultation_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    purpose: Mapped[str] = mapped_column(String(200), unique=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    consultation_id: Mapped[int | None] = mapped_column(ForeignKey("consultations.id"))
+    request_id: Mapped[int | None] = mapped_column(ForeignKey("requests.id"), index=True)
+    recipient_link_id: Mapped[int | None] = mapped_column(ForeignKey("recipient_links.id"))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    to_name: Mapped[str] = mapped_column(String(200), default="")
+    to_address: Mapped[str] = mapped_column(Email)
+    subject: Mapped[str] = mapped_column(String(300))
+    body_text: Mapped[str] = mapped_column(Text)
+    body_html: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[str] = mapped_column(String(10), default="queued")
+    attempts: Mapped[int] = mapped_column(default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_error: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    sending_started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    failed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    request = relationship("Request")
+
+    def __repr__(self):
+        return f"<Message {self.id} {self.kind} {self.status}>"

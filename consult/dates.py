@@ -1,0 +1,51 @@
+"""Times as people in an English council read them: Europe/London, "5pm on Friday 7 April 2017"."""
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+LONDON = ZoneInfo("Europe/London")
+
+
+def london(value):
+    """The aware datetime in Europe/London."""
+    return value.astimezone(LONDON)
+
+
+def london_datetime(year, month, day, hour=0, minute=0):
+    """An aware datetime for a wall-clock time in London."""
+    return datetime(year, month, day, hour, minute, tzinfo=LONDON)
+
+
+def format_time(value):
+    """'5pm', '9:30am', 'midday', 'midnight'."""
+    local = london(value)
+    if local.hour == 12 and local.minute == 0:
+        return "midday"
+    if local.hour == 0 and local.minute == 0:
+        return "midnight"
+    hour = local.hour % 12 or 12
+    suffix = "am" if local.hour < 12 else "pm"
+    if local.minute:
+        return f"{hour}:{local.minute:02d}{suffix}"
+    return f"{hour}{suffix}"
+
+
+def format_date(value, with_weekday=True):
+    """'Friday 7 April 2017' (GOV.UK style: no leading zero, no comma)."""
+    local = london(value)
+    text = f"{local.day} {local:%B %Y}"
+    return f"{local:%A} {text}" if with_weekday else text
+
+
+def format_datetime(value):
+    """'5pm on Friday 7 April 2017'."""
+    if value is None:
+        return ""
+    return f"{format_time(value)} on {format_date(value)}"
+
+
+def format_short_datetime(value):
+    """'7 April 2017, 5pm': for tables and logs."""
+    if value is None:
+        return ""
+    return f"{format_date(value, with_weekday=False)}, {format_time(value)}"

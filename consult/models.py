@@ -1,0 +1,33 @@
+"""Every model, imported in one place so the metadata (and Alembic) knows them all."""
+
+from consult.audit.models import AuditEvent
+from consult.auth.models import SignIn, User
+from consult.consultations.models import Consultation, Criterion, Document, Option, Score
+from consult.correspondence.models import Message
+from consult.directory.models import Contact, Organisation, Sector
+from consult.files.models import StoredFile
+from consult.health.models import WorkerHeartbeat
+from consult.issuing.models import RecipientLink, Request
+from consult.reminders.models import ReminderSlot
+from consult.respond.models import Response
+
+__all__ = [
+    "AuditEvent",
+    "Consultation",
+    "Contact",
+    "Criterion",
+    "Document",
+    "Message",
+    "Option",
+    "Organisation",
+    "RecipientLink",
+    "ReminderSlot",
+    "Request",
+    "Response",
+    "Score",
+    "Sector",
+    "SignIn",
+    "StoredFile",
+    "User",
+    "WorkerHeartbeat",
+]

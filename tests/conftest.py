@@ -1,0 +1,145 @@
+"""Fixtures: an app on each database, a client, and signing in as each role.
+
+Every test that asks for ``app`` runs twice: on SQLite and on PostgreSQL.
+"""
+
+import secrets
+
+import pytest
+import sqlalchemy as sa
+from flask.testing import FlaskClient
+
+from config import TestConfig
+from consult import create_app
+from consult.extensions import db, limiter
+from tests import factories
+from tests.services import POSTGRES_URL, postgres_available, require
+
+_schemas_made = set()
+
+
+@pytest.fixture(scope="session")
+def postgres_database():
+    """A fresh database on the PostgreSQL server for this test run, dropped at the end."""
+    require(postgres_available(), "PostgreSQL")
+    name = f"consult_test_{secrets.token_hex(4)}"
+    admin = sa.create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    url = sa.engine.make_url(POSTGRES_URL).set(database=name)
+    yield url.render_as_string(hide_password=False)
+    with admin.connect() as connection:
+        connection.execute(
+            sa.text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :name"),
+            {"name": name},
+        )
+        connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}"'))
+    admin.dispose()
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
+def database_url(request, tmp_path_factory):
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path_factory.mktemp('sqlite') / 'consult.sqlite'}"
+    return request.getfixturevalue("postgres_database")
+
+
+def make_config(database_url, tmp_path, **overrides):
+    """A TestConfig subclass on ``database_url`` with files under ``tmp_path``."""
+    attributes = {
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        # Forms are posted without tokens here; tests/test_security.py proves CSRF is on.
+        "WTF_CSRF_ENABLED": False,
+        "UPLOAD_DIR": str(tmp_path / "uploads"),
+        **overrides,
+    }
+    return type("TestRunConfig", (TestConfig,), attributes)
+
+
+def empty_all_tables():
+    tables = list(reversed(db.metadata.sorted_tables))
+    if db.engine.dialect.name == "postgresql":
+        names = ", ".join(f'"{table.name}"' for table in tables)
+        db.session.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+    else:
+        for table in tables:
+            db.session.execute(table.delete())
+    db.session.commit()
+
+
+@pytest.fixture
+def app(database_url, tmp_path):
+    app = create_app(make_config(database_url, tmp_path))
+    with app.app_context():
+        if database_url not in _schemas_made:
+            db.drop_all()
+            db.create_all()
+            _schemas_made.add(database_url)
+        limiter.reset()
+        yield app
+        db.session.remove()
+        empty_all_tables()
+        db.engine.dispose()
+
+
+class RequestClient(FlaskClient):
+    """Each request runs in an app context of its own, as it would in a server.
+
+    The test's own context (and its database session and ``g``) stays apart, so nothing
+    cached during one request leaks into the next.
+    """
+
+    def open(self, *args, **kwargs):
+        with self.application.app_context():
+            return super().open(*args, **kwargs)
+
+
+@pytest.fixture
+def client(app):
+    app.test_client_class = RequestClient
+    return app.test_client()
+
+
+@pytest.fixture
+def sign_in(client):
+    """Sign the client in as a new user with ``role``; returns the user."""
+
+    def sign_in_as(role, **fields):
+        user = factories.create_user(role=role, **fields)
+        db.session.commit()
+        response = client.post(
+            "/sign-in",
+            data={"email": user.email, "password": factories.PASSWORD},
+        )
+        assert response.status_code == 302, response.get_data(as_text=True)
+        return user
+
+    return sign_in_as
+
+
+class QueryCounter:
+    """Counts the SQL statements the app runs while it is active."""
+
+    def __init__(self, engine):
+        self.engine = engine
+        self.statements = []
+
+    def _record(self, conn, cursor, statement, parameters, context, executemany):
+        self.statements.append(statement)
+
+    def __enter__(self):
+        sa.event.listen(self.engine, "before_cursor_execute", self._record)
+        return self
+
+    def __exit__(self, *exc):
+        sa.event.remove(self.engine, "before_cursor_execute", self._record)
+
+    @property
+    def count(self):
+        return len(self.statements)
+
+
+@pytest.fixture
+def count_queries(app):
+    """``with count_queries() as queries: ...``, then ``queries.count``."""
+    return lambda: QueryCounter(db.engine)

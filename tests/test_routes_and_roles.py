@@ -1,0 +1,121 @@
+"""Every route, and who may use it: the table grows with every feature.
+
+The test fails when the app has a route the table does not list, so a new route cannot
+arrive without saying who may use it; and for each role it checks the server's answer:
+allowed roles get their page, other signed-in roles get 403, anonymous visitors are sent
+to sign in.
+"""
+
+from dataclasses import dataclass
+
+import pytest
+
+from consult.correspondence.models import Message
+from consult.extensions import db
+
+PUBLIC = "public"
+SIGNED_IN = frozenset({"officer", "scrutiny", "admin"})
+ROLES = ("anonymous", "officer", "scrutiny", "admin")
+
+
+@dataclass
+class Samples:
+    """Rows the routes' URLs point at."""
+
+    message: Message
+
+
+def make_samples():
+    message = Message(
+        purpose="sample:1",
+        kind="account",
+        to_address="someone@partner.example",
+        subject="A sample message",
+        body_text="Hello",
+    )
+    db.session.add(message)
+    db.session.commit()
+    return Samples(message=message)
+
+
+# (endpoint, method): (URL arguments from the samples, who may use it)
+ROUTES = {
+    ("consultations.home", "GET"): (lambda s: {}, PUBLIC),
+    ("consultations.index", "GET"): (lambda s: {}, SIGNED_IN),
+    ("auth.sign_in", "GET"): (lambda s: {}, PUBLIC),
+    ("auth.sign_in", "POST"): (lambda s: {}, PUBLIC),
+    ("auth.sign_out", "POST"): (lambda s: {}, SIGNED_IN),
+    ("mailbox.index", "GET"): (lambda s: {}, SIGNED_IN),
+    ("mailbox.message", "GET"): (lambda s: {"message_id": s.message.id}, SIGNED_IN),
+    ("static", "GET"): (lambda s: {"filename": "css/consult.css"}, PUBLIC),
+}
+
+
+def registered_routes(app):
+    return {
+        (rule.endpoint, method)
+        for rule in app.url_map.iter_rules()
+        for method in rule.methods - {"HEAD", "OPTIONS"}
+    }
+
+
+def test_every_route_is_in_the_table(app):
+    registered = registered_routes(app)
+
+    assert registered - set(ROUTES) == set(), "routes missing from the table"
+    assert set(ROUTES) - registered == set(), "table lists routes that do not exist"
+
+
+def test_every_view_declares_its_access_and_it_matches_the_table(app):
+    for (endpoint, _method), (_args, allowed) in ROUTES.items():
+        if endpoint == "static":
+            continue
+        declared = app.view_functions[endpoint].access
+        expected = PUBLIC if allowed == PUBLIC else tuple(sorted(allowed))
+        assert (declared if declared == PUBLIC else tuple(sorted(declared))) == expected, endpoint
+
+
+def test_a_view_without_declared_access_stops_the_app_starting(app):
+    from consult.security import check_every_route_declares_access
+
+    app.view_functions["forgotten"] = lambda: "no roles"
+    with pytest.raises(RuntimeError, match="forgotten"):
+        check_every_route_declares_access(app)
+    del app.view_functions["forgotten"]
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_each_role_gets_what_the_table_says(app, client, sign_in, role):
+    samples = make_samples()
+    if role != "anonymous":
+        sign_in(role)
+
+    problems = []
+    for (endpoint, method), (arguments, allowed) in sorted(ROUTES.items()):
+        if endpoint == "auth.sign_out":
+            continue  # signing out would end the session the other routes need
+        with app.test_request_context():
+            from flask import url_for
+
+            url = url_for(endpoint, **arguments(samples))
+        response = client.open(url, method=method)
+        status = response.status_code
+        location = response.headers.get("Location", "")
+        sent_to_sign_in = status == 302 and "/sign-in" in location
+        if allowed == PUBLIC or role in allowed:
+            if status == 403 or sent_to_sign_in or status >= 500:
+                problems.append(f"{method} {url}: {role} should be allowed, got {status}")
+        elif role == "anonymous":
+            if not sent_to_sign_in:
+                problems.append(f"{method} {url}: anonymous should sign in, got {status}")
+        elif status != 403:
+            problems.append(f"{method} {url}: {role} should get 403, got {status}")
+
+    assert problems == []
+
+
+def test_signing_out_needs_a_session(client, sign_in):
+    assert client.post("/sign-out").status_code == 302  # anonymous: sent to sign in
+    sign_in("scrutiny")
+    response = client.post("/sign-out")
+    assert response.status_code == 302 and response.headers["Location"].endswith("/sign-in")
