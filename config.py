@@ -73,6 +73,7 @@ def celery_settings(redis_url, instance_dir):
         "broker_transport_options": {"visibility_timeout": visibility_timeout},
         "result_backend_transport_options": {"visibility_timeout": visibility_timeout},
         "result_expires": 24 * 60 * 60,
+        "task_default_queue": os.environ.get("CELERY_QUEUE", "celery"),
         "timezone": "Europe/London",
         "enable_utc": True,
         "beat_schedule_filename": str(instance_dir / "celerybeat-schedule"),
@@ -112,6 +113,18 @@ class Config:
     MAIL_TIMEOUT_SECONDS = _int("MAIL_TIMEOUT_SECONDS", 30)
     # Messages per minute; Exchange Online allows 30.
     MAIL_SEND_RATE_PER_MINUTE = _int("MAIL_SEND_RATE_PER_MINUTE", 30)
+    MAIL_BATCH_SIZE = _int("MAIL_BATCH_SIZE", 50)
+    MAIL_MAX_ATTEMPTS = _int("MAIL_MAX_ATTEMPTS", 10)
+    MAIL_RETRY_BASE_SECONDS = _int("MAIL_RETRY_BASE_SECONDS", 60)
+    MAIL_RETRY_MAX_SECONDS = _int("MAIL_RETRY_MAX_SECONDS", 60 * 60)
+    # A message "sending" longer than this was left by a lost worker: send it again.
+    MAIL_SENDING_TIMEOUT_SECONDS = _int("MAIL_SENDING_TIMEOUT_SECONDS", 10 * 60)
+    # A delivery task asked for but not started by then (a lost task) is asked for again.
+    MAIL_REQUEUE_AFTER_SECONDS = _int("MAIL_REQUEUE_AFTER_SECONDS", 5 * 60)
+    # How often beat sweeps the outbox.
+    OUTBOX_SWEEP_SECONDS = _int("OUTBOX_SWEEP_SECONDS", 30)
+    MAIL_SUPPRESS_SEND = False
+    MAILBOX_DIR = os.environ.get("MAILBOX_DIR") or str(INSTANCE_DIR / "mailbox")
 
     # Sessions. Signed-in sessions are rows in the database, ended on sign-out.
     SESSION_COOKIE_NAME = "__Host-consult_session"
@@ -126,6 +139,10 @@ class Config:
     SIGN_IN_ADDRESS_LIMIT = os.environ.get("SIGN_IN_ADDRESS_LIMIT", "30 per 15 minutes")
     RATELIMIT_STORAGE_URI = REDIS_URL or "memory://"
     RATELIMIT_HEADERS_ENABLED = False
+
+    # A partner's link keeps working this many days after the deadline (for late replies
+    # where the consultation accepts them, and to read what was sent).
+    LINK_DAYS_AFTER_DEADLINE = _int("LINK_DAYS_AFTER_DEADLINE", 28)
 
     WTF_CSRF_TIME_LIMIT = None  # bound to the session, so a slow writer loses nothing
     MAX_CONTENT_LENGTH = 10 * 1024 * 1024
@@ -171,6 +188,9 @@ class DevelopmentConfig(Config):
 
 
 class TestConfig(DevelopmentConfig):
+    """Tests, and the worker processes tests start (which take mail settings from the
+    environment so that they can send to the test's own SMTP server)."""
+
     ENV_NAME = "test"
     TESTING = True
     SECRET_KEY = "test-only-not-secret"  # noqa: S105 (tests only)
@@ -179,7 +199,7 @@ class TestConfig(DevelopmentConfig):
         os.environ.get("DATABASE_URL") or f"sqlite:///{INSTANCE_DIR / 'test.sqlite'}"
     )
     SQLALCHEMY_RECORD_QUERIES = True
-    MAIL_BACKEND = "mailbox"
+    MAIL_BACKEND = os.environ.get("MAIL_BACKEND", "mailbox")
     MAIL_DEFAULT_SENDER = "consult@council.example"
     MAIL_REPLY_TO = "chief.executive@council.example"
     RATELIMIT_STORAGE_URI = "memory://"

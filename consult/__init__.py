@@ -34,12 +34,16 @@ def create_app(config_class=None):
     from consult.auth.routes import bp as auth_bp
     from consult.consultations.routes import bp as consultations_bp
     from consult.correspondence.routes import bp as correspondence_bp
+    from consult.correspondence.routes import mailbox_bp
     from consult.errors import init_app as init_errors
+    from consult.issuing.routes import bp as issuing_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(consultations_bp)
+    app.register_blueprint(correspondence_bp)
+    app.register_blueprint(issuing_bp)
     if app.config["MAIL_BACKEND"] == "mailbox":
-        app.register_blueprint(correspondence_bp)
+        app.register_blueprint(mailbox_bp)
     init_errors(app)
     security.check_every_route_declares_access(app)
 
@@ -69,11 +73,12 @@ def _init_templates(app):
     app.jinja_env.lstrip_blocks = True
     WTFormsHelpers(app)
 
-    from consult import dates
+    from consult import dates, text
 
     app.jinja_env.filters["datetime"] = dates.format_datetime
     app.jinja_env.filters["short_datetime"] = dates.format_short_datetime
     app.jinja_env.filters["date"] = dates.format_date
+    app.jinja_env.filters["paragraphs"] = text.paragraphs
 
     @app.context_processor
     def service_details():
@@ -87,9 +92,12 @@ def _init_templates(app):
 def _init_extensions(app):
     from consult import models  # noqa: F401  (every model, for the metadata)
     from consult.auth import sessions
+    from consult.db import configure_sqlite
     from consult.extensions import csrf, db, limiter, login_manager, mail, migrate
 
     db.init_app(app)
+    with app.app_context():
+        configure_sqlite(db.engine)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), compare_type=True)
     mail.init_app(app)
     csrf.init_app(app)

@@ -2,7 +2,7 @@
 
 from datetime import UTC, datetime
 
-from sqlalchemy import DateTime, String
+from sqlalchemy import DateTime, String, event
 from sqlalchemy.types import TypeDecorator
 
 
@@ -47,3 +47,18 @@ def in_list(column, values):
 
 
 Email = String(320)
+
+
+def configure_sqlite(engine):
+    """SQLite as a server-less stand-in for PostgreSQL: foreign keys enforced, WAL so the
+    web app and the worker can read while the other writes, and a wait on a busy lock."""
+    if engine.dialect.name != "sqlite":
+        return
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, _record):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys = ON")
+        cursor.execute("PRAGMA journal_mode = WAL")
+        cursor.execute("PRAGMA busy_timeout = 30000")
+        cursor.close()

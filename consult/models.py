@@ -3,11 +3,11 @@
 from consult.audit.models import AuditEvent
 from consult.auth.models import SignIn, User
 from consult.consultations.models import Consultation, Criterion, Document, Option, Score
-from consult.correspondence.models import Message
+from consult.correspondence.models import Message, SendAllowance
 from consult.directory.models import Contact, Organisation, Sector
 from consult.files.models import StoredFile
 from consult.health.models import WorkerHeartbeat
-from consult.issuing.models import RecipientLink, Request
+from consult.issuing.models import LinkToken, RecipientLink, Request
 from consult.reminders.models import ReminderSlot
 from consult.respond.models import Response
 
@@ -17,6 +17,7 @@ __all__ = [
     "Contact",
     "Criterion",
     "Document",
+    "LinkToken",
     "Message",
     "Option",
     "Organisation",
@@ -26,6 +27,7 @@ __all__ = [
     "Response",
     "Score",
     "Sector",
+    "SendAllowance",
     "SignIn",
     "StoredFile",
     "User",

@@ -9,7 +9,7 @@ import pytest
 import sqlalchemy as sa
 from flask.testing import FlaskClient
 
-from config import TestConfig
+from config import TestConfig, celery_settings
 from consult import create_app
 from consult.extensions import db, limiter
 from tests import factories
@@ -51,6 +51,9 @@ def make_config(database_url, tmp_path, **overrides):
         # Forms are posted without tokens here; tests/test_security.py proves CSRF is on.
         "WTF_CSRF_ENABLED": False,
         "UPLOAD_DIR": str(tmp_path / "uploads"),
+        "MAILBOX_DIR": str(tmp_path / "mailbox"),
+        # Tasks sent by the code under test go to a broker file of this test's own.
+        "CELERY": celery_settings(None, tmp_path),
         **overrides,
     }
     return type("TestRunConfig", (TestConfig,), attributes)
@@ -143,3 +146,29 @@ class QueryCounter:
 def count_queries(app):
     """``with count_queries() as queries: ...``, then ``queries.count``."""
     return lambda: QueryCounter(db.engine)
+
+
+@pytest.fixture
+def smtp_server():
+    """A real SMTP server on a free port; the test app is pointed at it by ``smtp_app``."""
+    from tests.smtp import SMTPServer
+
+    server = SMTPServer()
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def smtp_app(app, smtp_server):
+    """The test app, sending through the test SMTP server instead of the mailbox."""
+    app.config.update(
+        MAIL_BACKEND="smtp",
+        MAIL_SERVER="127.0.0.1",
+        MAIL_PORT=smtp_server.port,
+        MAIL_TIMEOUT_SECONDS=5,
+    )
+    from consult.extensions import mail
+
+    mail.init_app(app)
+    return app

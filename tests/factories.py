@@ -35,3 +35,34 @@ def create_organisation(name=None, sector=None, contact_email=None):
         email=contact_email or f"contact{number}@partner.example",
     )
     return organisation
+
+
+def create_ready_consultation(officer, organisations, *, reference="CYPS-2017", deadline=None):
+    """A draft with a preferred option, a letter, a future deadline and recipients: ready
+    to issue to every contact of ``organisations``."""
+    from datetime import timedelta
+
+    from consult.consultations import services as consultations
+    from consult.db import utcnow
+    from consult.issuing import services as issuing
+
+    consultation = consultations.create_consultation(
+        reference=reference,
+        title="Children's services: alternative management arrangements",
+        created_by=officer,
+        question="Do you support the preferred option?",
+        letter=(
+            "Dear {{ contact_name }},\n\nI am writing to ask for {{ organisation }}'s view on "
+            "{{ preferred_option }}. Please reply by {{ deadline }} using your own link:\n"
+            "{{ link }}\n\n{{ signatory }}"
+        ),
+        signatory="Chief Executive",
+        deadline_at=deadline or (utcnow() + timedelta(days=21)),
+    )
+    consultations.add_option(
+        consultation, name="Appointment of a peer practice partner", is_preferred=True
+    )
+    consultations.add_option(consultation, name="Commission by contract")
+    for organisation in organisations:
+        issuing.add_recipient(consultation, organisation, organisation.contacts)
+    return consultation

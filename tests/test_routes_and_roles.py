@@ -9,12 +9,19 @@ to sign in.
 from dataclasses import dataclass
 
 import pytest
+from sqlalchemy import select
 
+from consult.correspondence.mailbox import list_emails
 from consult.correspondence.models import Message
 from consult.extensions import db
+from consult.issuing import services as issuing
+from consult.issuing.models import RecipientLink, Request
+from tests import factories
+from worker.tasks.correspondence import deliver_messages
 
 PUBLIC = "public"
 SIGNED_IN = frozenset({"officer", "scrutiny", "admin"})
+OFFICERS = frozenset({"officer", "admin"})
 ROLES = ("anonymous", "officer", "scrutiny", "admin")
 
 
@@ -23,19 +30,29 @@ class Samples:
     """Rows the routes' URLs point at."""
 
     message: Message
+    consultation: object = None  # issued, open
+    request: object = None
+    link: object = None
+    mailbox_email: str = ""
 
 
-def make_samples():
-    message = Message(
-        purpose="sample:1",
-        kind="account",
-        to_address="someone@partner.example",
-        subject="A sample message",
-        body_text="Hello",
-    )
-    db.session.add(message)
+def make_samples(app):
+    """An issued consultation whose one invitation was delivered to the mailbox."""
+    officer = factories.create_user("officer")
+    organisation = factories.create_organisation("Wingfield Academy")
+    consultation = factories.create_ready_consultation(officer, [organisation])
+    issuing.issue(consultation, by=officer)
     db.session.commit()
-    return Samples(message=message)
+    message = db.session.scalar(select(Message))
+    deliver_messages([message.id])
+    emails, _total = list_emails(app.config["MAILBOX_DIR"], 1)
+    return Samples(
+        message=message,
+        consultation=consultation,
+        request=db.session.scalar(select(Request)),
+        link=db.session.scalar(select(RecipientLink)),
+        mailbox_email=emails[0].name,
+    )
 
 
 # (endpoint, method): (URL arguments from the samples, who may use it)
@@ -46,7 +63,39 @@ ROUTES = {
     ("auth.sign_in", "POST"): (lambda s: {}, PUBLIC),
     ("auth.sign_out", "POST"): (lambda s: {}, SIGNED_IN),
     ("mailbox.index", "GET"): (lambda s: {}, SIGNED_IN),
-    ("mailbox.message", "GET"): (lambda s: {"message_id": s.message.id}, SIGNED_IN),
+    ("mailbox.email", "GET"): (lambda s: {"name": s.mailbox_email}, SIGNED_IN),
+    ("correspondence.log", "GET"): (lambda s: {"consultation_id": s.consultation.id}, SIGNED_IN),
+    ("correspondence.message", "GET"): (lambda s: {"message_id": s.message.id}, SIGNED_IN),
+    ("issuing.issue", "GET"): (lambda s: {"consultation_id": s.consultation.id}, OFFICERS),
+    ("issuing.issue", "POST"): (lambda s: {"consultation_id": s.consultation.id}, OFFICERS),
+    ("issuing.send_out", "GET"): (lambda s: {"consultation_id": s.consultation.id}, SIGNED_IN),
+    ("issuing.send_out_progress", "GET"): (
+        lambda s: {"consultation_id": s.consultation.id},
+        SIGNED_IN,
+    ),
+    ("issuing.request_detail", "GET"): (lambda s: {"request_id": s.request.id}, SIGNED_IN),
+    ("issuing.resend_link", "POST"): (lambda s: {"link_id": s.link.id}, OFFICERS),
+    ("issuing.withdraw", "GET"): (lambda s: {"request_id": s.request.id}, OFFICERS),
+    ("issuing.withdraw", "POST"): (lambda s: {"request_id": s.request.id}, OFFICERS),
+    ("issuing.add_recipient", "GET"): (lambda s: {"consultation_id": s.consultation.id}, OFFICERS),
+    ("issuing.add_recipient", "POST"): (
+        lambda s: {"consultation_id": s.consultation.id},
+        OFFICERS,
+    ),
+    ("issuing.add_contacts", "GET"): (
+        lambda s: {
+            "consultation_id": s.consultation.id,
+            "organisation_id": s.request.organisation_id,
+        },
+        OFFICERS,
+    ),
+    ("issuing.add_contacts", "POST"): (
+        lambda s: {
+            "consultation_id": s.consultation.id,
+            "organisation_id": s.request.organisation_id,
+        },
+        OFFICERS,
+    ),
     ("static", "GET"): (lambda s: {"filename": "css/consult.css"}, PUBLIC),
 }
 
@@ -86,7 +135,7 @@ def test_a_view_without_declared_access_stops_the_app_starting(app):
 
 @pytest.mark.parametrize("role", ROLES)
 def test_each_role_gets_what_the_table_says(app, client, sign_in, role):
-    samples = make_samples()
+    samples = make_samples(app)
     if role != "anonymous":
         sign_in(role)
 

@@ -10,7 +10,7 @@ logger = logging.getLogger("worker")
 
 def celery_init_app(flask_app):
     """Make the Celery app for ``flask_app``, configured from its CELERY settings."""
-    from worker.schedule import BEAT_SCHEDULE
+    from worker.schedule import beat_schedule
 
     class FlaskTask(Task):
         def __call__(self, *args, **kwargs):
@@ -24,7 +24,7 @@ def celery_init_app(flask_app):
 
     celery_app = Celery(flask_app.name, task_cls=FlaskTask)
     celery_app.config_from_object(flask_app.config["CELERY"])
-    celery_app.conf.beat_schedule = BEAT_SCHEDULE
+    celery_app.conf.beat_schedule = beat_schedule(flask_app.config)
     celery_app.conf.include = ["worker.tasks"]
     celery_app.set_default()
     flask_app.extensions["celery"] = celery_app

@@ -1,8 +1,14 @@
 """The one beat schedule. Beat only says "look now"; what is due lives in the database."""
 
-BEAT_SCHEDULE = {
-    "check-worker-health": {
-        "task": "consult.health.record_heartbeat",
-        "schedule": 60.0,
-    },
-}
+
+def beat_schedule(config):
+    return {
+        "sweep-outbox": {
+            "task": "consult.correspondence.sweep_outbox",
+            "schedule": float(config["OUTBOX_SWEEP_SECONDS"]),
+        },
+        "check-worker-health": {
+            "task": "consult.health.record_heartbeat",
+            "schedule": 60.0,
+        },
+    }

@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, text
+from sqlalchemy import CheckConstraint, Float, ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from consult.db import Email, UTCDateTime, in_list, utcnow
@@ -17,7 +17,10 @@ MESSAGE_KINDS = (
     "deadline_changed",
     "account",
 )
-MESSAGE_STATES = ("queued", "sending", "sent", "failed")
+# "cancelled": never sent, because it was no longer wanted (the request was withdrawn).
+MESSAGE_STATES = ("queued", "sending", "sent", "failed", "cancelled")
+# Stands in for the token in stored bodies; the real one goes in only as the mail is sent.
+LINK_PLACEHOLDER = "LINK-WITHHELD"
 
 
 class Message(db.Model):
@@ -41,6 +44,13 @@ class Message(db.Model):
             postgresql_where=text("status = 'queued'"),
         ),
         Index("ix_messages_consultation_id_status", "consultation_id", "status"),
+        # Finds messages a lost task left in "sending".
+        Index(
+            "ix_messages_sending",
+            "sending_started_at",
+            sqlite_where=text("status = 'sending'"),
+            postgresql_where=text("status = 'sending'"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -48,16 +58,25 @@ class Message(db.Model):
     kind: Mapped[str] = mapped_column(String(20))
     consultation_id: Mapped[int | None] = mapped_column(ForeignKey("consultations.id"))
     request_id: Mapped[int | None] = mapped_column(ForeignKey("requests.id"), index=True)
-    recipient_link_id: Mapped[int | None] = mapped_column(ForeignKey("recipient_links.id"))
+    recipient_link_id: Mapped[int | None] = mapped_column(
+        ForeignKey("recipient_links.id"), index=True
+    )
+    link_token_id: Mapped[int | None] = mapped_column(ForeignKey("link_tokens.id"))
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     to_name: Mapped[str] = mapped_column(String(200), default="")
     to_address: Mapped[str] = mapped_column(Email)
     subject: Mapped[str] = mapped_column(String(300))
     body_text: Mapped[str] = mapped_column(Text)
     body_html: Mapped[str] = mapped_column(Text, default="")
+    # A partner's secret token is never stored in the clear: bodies hold LINK_PLACEHOLDER
+    # and the token waits here, encrypted, until the message is sent or fails; then it is
+    # wiped. So the correspondence log shows every message without live links.
+    sealed_link: Mapped[str | None] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(10), default="queued")
     attempts: Mapped[int] = mapped_column(default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # When a delivery task was last asked for, so the sweep does not ask again too soon.
+    enqueued_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_error: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     sending_started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -68,3 +87,17 @@ class Message(db.Model):
 
     def __repr__(self):
         return f"<Message {self.id} {self.kind} {self.status}>"
+
+
+class SendAllowance(db.Model):
+    """The mail send rate as a token bucket, shared by every worker (one row).
+
+    Each dispatch adds MAIL_SEND_RATE_PER_MINUTE / 60 tokens per second since the last
+    refill, up to one minute's worth, and spends one per message it hands to a worker.
+    """
+
+    __tablename__ = "send_allowance"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tokens: Mapped[float] = mapped_column(Float, default=0.0)
+    refilled_at: Mapped[datetime] = mapped_column(UTCDateTime)

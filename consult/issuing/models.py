@@ -57,10 +57,12 @@ class Request(db.Model):
 
 
 class RecipientLink(db.Model):
-    """One contact's own secret link to their organisation's request.
+    """One contact's own way into their organisation's request.
 
-    Only the SHA-256 of the token is stored. Revoking one person's link leaves the other
-    contacts' links working; resending replaces the hash, so the old link stops at once.
+    Revoking one person's link leaves the other contacts' links working. Each email that
+    carries the link (the invitation, each reminder) carries a token of its own, so no
+    token ever has to be kept in the clear to be sent again; every one of them opens this
+    link until the link is revoked or expires.
     """
 
     __tablename__ = "recipient_links"
@@ -69,7 +71,6 @@ class RecipientLink(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     request_id: Mapped[int] = mapped_column(ForeignKey("requests.id"))
     contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id"), index=True)
-    token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
     issued_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -77,3 +78,18 @@ class RecipientLink(db.Model):
 
     request: Mapped[Request] = relationship(back_populates="links")
     contact = relationship("Contact")
+    tokens: Mapped[list["LinkToken"]] = relationship(back_populates="link")
+
+
+class LinkToken(db.Model):
+    """A secret token in one email: 256 bits from ``secrets``, only its SHA-256 kept here."""
+
+    __tablename__ = "link_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    link_id: Mapped[int] = mapped_column(ForeignKey("recipient_links.id"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    link: Mapped[RecipientLink] = relationship(back_populates="tokens")

@@ -1,10 +1,20 @@
 """Picking recipients and issuing requests."""
 
+from datetime import timedelta
+
+from flask import current_app
 from sqlalchemy import select, update
+from sqlalchemy.orm import selectinload
 
 from consult.audit import services as audit
+from consult.consultations.models import Consultation
+from consult.correspondence import emails
+from consult.correspondence.models import LINK_PLACEHOLDER, Message
+from consult.correspondence.services import get_message_by_purpose, store_message
+from consult.db import utcnow
 from consult.extensions import db
-from consult.issuing.models import RecipientLink, Request
+from consult.issuing.models import OUTSTANDING_STATES, LinkToken, RecipientLink, Request
+from consult.issuing.tokens import create_token
 
 
 class IssuingError(ValueError):
@@ -65,3 +75,260 @@ def record_issued_elsewhere(consultation, *, issued_at, by):
     db.session.flush()
     db.session.expire_all()
     return consultation
+
+
+class AlreadyIssued(IssuingError):
+    """The consultation was issued already (a double click, or another officer)."""
+
+
+def link_expiry(consultation):
+    """Links stop working a set time after the deadline (LINK_DAYS_AFTER_DEADLINE)."""
+    days = current_app.config["LINK_DAYS_AFTER_DEADLINE"]
+    return consultation.deadline_at + timedelta(days=days)
+
+
+def _send_link(link, *, purpose, kind, email_for):
+    """Store one email carrying a fresh token for ``link``; once per purpose.
+
+    ``email_for(link, link_url)`` renders it; the link in the stored bodies is the
+    placeholder, and the token is sealed into the message until it is sent.
+    """
+    existing = get_message_by_purpose(purpose)
+    if existing is not None:
+        return existing
+    token_row, token = create_token(link)
+    request = link.request
+    email = email_for(link, emails.partner_link_url(LINK_PLACEHOLDER))
+    return store_message(
+        purpose=purpose,
+        kind=kind,
+        to_address=link.contact.email,
+        to_name=link.contact.name,
+        subject=email.subject,
+        text=email.text,
+        html=email.html,
+        consultation_id=request.consultation_id,
+        request_id=request.id,
+        recipient_link_id=link.id,
+        link_token_id=token_row.id,
+        token=token,
+    )
+
+
+def _invite(link, now):
+    link.issued_at = now
+    link.expires_at = link_expiry(link.request.consultation)
+    return _send_link(
+        link,
+        purpose=f"invitation:link:{link.id}",
+        kind="invitation",
+        email_for=lambda link, url: emails.invitation(link, link_url=url),
+    )
+
+
+def _open_if_draft(consultation, now):
+    """Turn the draft into an open consultation, atomically: True for the one caller that
+    did it. The UPDATE takes the row's lock (the file's, on SQLite), so a second officer
+    issuing at the same moment waits, then finds it open and does nothing."""
+    result = db.session.execute(
+        update(Consultation)
+        .where(Consultation.id == consultation.id, Consultation.state == "draft")
+        .values(state="open", issued_at=now)
+    )
+    return result.rowcount == 1
+
+
+def issue(consultation, *, by, now=None):
+    """Open the consultation: every request issued, a token and an invitation per contact.
+
+    All in the caller's transaction, so either everything is stored or nothing; the caller
+    commits and only then asks the worker to send. Issuing twice raises AlreadyIssued and
+    changes nothing; unique purposes and token hashes hold even if two officers race.
+    Returns the number of invitations stored.
+    """
+    from consult.consultations.readiness import readiness_problems
+
+    now = now or utcnow()
+    if consultation.state != "draft":
+        raise AlreadyIssued("This consultation has already been issued")
+    problems = readiness_problems(consultation)
+    if problems:
+        raise IssuingError("; ".join(problem.text for problem in problems))
+    if not _open_if_draft(consultation, now):
+        raise AlreadyIssued("This consultation has already been issued")
+    db.session.refresh(consultation)
+
+    requests = db.session.scalars(
+        select(Request)
+        .where(Request.consultation_id == consultation.id, Request.status == "draft")
+        .options(
+            selectinload(Request.organisation),
+            selectinload(Request.links).selectinload(RecipientLink.contact),
+        )
+        .order_by(Request.id)
+    ).all()
+    invitations = 0
+    for request in requests:
+        request.status = "issued"
+        request.issued_at = now
+        for link in request.links:
+            if link.contact.email:
+                _invite(link, now)
+                invitations += 1
+    audit.record(
+        "issued",
+        user=by,
+        consultation=consultation,
+        requests=len(requests),
+        invitations=invitations,
+    )
+    db.session.flush()
+    return invitations
+
+
+def add_recipient_after_issue(consultation, organisation, contacts, *, by, now=None):
+    """Add an organisation, or more of its contacts, to an open consultation, and invite
+    each new contact at once."""
+    now = now or utcnow()
+    if consultation.state != "open":
+        raise IssuingError("Recipients can be added after issue only while it is open")
+    request = db.session.scalar(
+        select(Request).where(
+            Request.consultation_id == consultation.id,
+            Request.organisation_id == organisation.id,
+        )
+    )
+    if request is None:
+        request = Request(
+            consultation=consultation, organisation=organisation, status="issued", issued_at=now
+        )
+        db.session.add(request)
+        db.session.flush()
+    elif request.status == "withdrawn":
+        raise IssuingError(f"The request to {organisation.name} was withdrawn")
+    linked = {link.contact_id for link in request.links}
+    added = []
+    for contact in contacts:
+        if contact.organisation_id != organisation.id:
+            raise IssuingError(f"{contact.name} does not work for {organisation.name}")
+        if contact.id in linked or not contact.email:
+            continue
+        link = RecipientLink(request=request, contact=contact)
+        db.session.add(link)
+        db.session.flush()
+        _invite(link, now)
+        added.append(contact)
+        audit.record(
+            "recipient added",
+            user=by,
+            consultation=consultation,
+            request=request,
+            contact_id=contact.id,
+        )
+    return request, added
+
+
+def resend_link(link, *, by, tokens_seen, now=None):
+    """Give one contact a new link: every earlier token stops working at once, and a new
+    email goes out.
+
+    ``tokens_seen`` is how many tokens the officer's page showed; if another officer (or a
+    double click) resent in between, nothing is done and IssuingError says so.
+    """
+    now = now or utcnow()
+    request = link.request
+    if request.status == "withdrawn" or request.consultation.state != "open":
+        raise IssuingError("Links can only be resent for requests still open")
+    if not link.contact.email:
+        raise IssuingError(f"{link.contact.name} has no email address")
+    tokens = db.session.scalars(select(LinkToken).where(LinkToken.link_id == link.id)).all()
+    if len(tokens) != tokens_seen:
+        raise IssuingError("The link was resent a moment ago; nothing more was sent")
+    for token in tokens:
+        if token.revoked_at is None:
+            token.revoked_at = now
+    _cancel_queued(Message.recipient_link_id == link.id, "A new link was sent instead")
+    link.revoked_at = None
+    link.expires_at = link_expiry(request.consultation)
+    message = _send_link(
+        link,
+        purpose=f"link_resent:link:{link.id}:{len(tokens) + 1}",
+        kind="link_resent",
+        email_for=lambda link, url: emails.invitation(link, link_url=url, resent=True),
+    )
+    audit.record(
+        "link resent",
+        user=by,
+        consultation=request.consultation,
+        request=request,
+        contact_id=link.contact_id,
+    )
+    return message
+
+
+def withdraw(request, *, by, reason="", now=None):
+    """Withdraw a request: its links stop working and nothing more is sent to it."""
+    now = now or utcnow()
+    if request.status == "withdrawn":
+        raise IssuingError("This request was already withdrawn")
+    if request.status == "draft":
+        raise IssuingError("Remove a recipient from a draft instead of withdrawing it")
+    request.status = "withdrawn"
+    request.withdrawn_at = now
+    for link in request.links:
+        link.revoked_at = link.revoked_at or now
+    _cancel_queued(Message.request_id == request.id, "The request was withdrawn")
+    audit.record(
+        "withdrawn", user=by, consultation=request.consultation, request=request, reason=reason
+    )
+    return request
+
+
+def change_deadline(consultation, new_deadline, *, by, tell_partners=False, now=None):
+    """Move the deadline. Links expire relative to it; partners still to reply can be told,
+    each with a fresh token so the email carries their link."""
+    now = now or utcnow()
+    if consultation.state == "closed":
+        raise IssuingError("A closed consultation's deadline cannot change")
+    if new_deadline.tzinfo is None or new_deadline <= now:
+        raise IssuingError("The new deadline must be in the future")
+    old_deadline = consultation.deadline_at
+    consultation.deadline_at = new_deadline
+    expiry = link_expiry(consultation)
+    links = db.session.scalars(
+        select(RecipientLink)
+        .join(Request, Request.id == RecipientLink.request_id)
+        .where(Request.consultation_id == consultation.id, RecipientLink.issued_at.is_not(None))
+        .options(selectinload(RecipientLink.contact), selectinload(RecipientLink.request))
+    ).all()
+    told = 0
+    for link in links:
+        link.expires_at = expiry
+        outstanding = link.request.status in OUTSTANDING_STATES and link.revoked_at is None
+        if tell_partners and outstanding and link.contact.email:
+            _send_link(
+                link,
+                purpose=f"deadline_changed:link:{link.id}:{new_deadline.isoformat()}",
+                kind="deadline_changed",
+                email_for=lambda link, url, old=old_deadline: emails.deadline_changed(
+                    link, link_url=url, old_deadline=old
+                ),
+            )
+            told += 1
+    audit.record(
+        "deadline changed",
+        user=by,
+        consultation=consultation,
+        old=old_deadline.isoformat() if old_deadline else None,
+        new=new_deadline.isoformat(),
+        partners_told=told,
+    )
+    return told
+
+
+def _cancel_queued(condition, reason):
+    db.session.execute(
+        update(Message)
+        .where(condition, Message.status == "queued")
+        .values(status="cancelled", sealed_link=None, last_error=reason)
+    )

@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: c21555cd48df
+Revision ID: 82baff48cbba
 Revises: 
-Create Date: 2026-11-22 13:56:51.620344
+Create Date: 2026-11-22 14:41:19.682960
 
 """
 from alembic import op
@@ -12,7 +12,7 @@ import consult.db
 
 
 # revision identifiers, used by Alembic.
-revision = 'c21555cd48df'
+revision = '82baff48cbba'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -28,6 +28,12 @@ def upgrade():
     sa.PrimaryKeyConstraint('id', name=op.f('pk_sectors')),
     sa.UniqueConstraint('name', name=op.f('uq_sectors_name')),
     sa.UniqueConstraint('slug', name=op.f('uq_sectors_slug'))
+    )
+    op.create_table('send_allowance',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('tokens', sa.Float(), nullable=False),
+    sa.Column('refilled_at', consult.db.UTCDateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_send_allowance'))
     )
     op.create_table('stored_files',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -199,7 +205,6 @@ def upgrade():
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('request_id', sa.Integer(), nullable=False),
     sa.Column('contact_id', sa.Integer(), nullable=False),
-    sa.Column('token_hash', sa.String(length=64), nullable=True),
     sa.Column('issued_at', consult.db.UTCDateTime(timezone=True), nullable=True),
     sa.Column('expires_at', consult.db.UTCDateTime(timezone=True), nullable=True),
     sa.Column('revoked_at', consult.db.UTCDateTime(timezone=True), nullable=True),
@@ -207,8 +212,7 @@ def upgrade():
     sa.ForeignKeyConstraint(['contact_id'], ['contacts.id'], name=op.f('fk_recipient_links_contact_id_contacts')),
     sa.ForeignKeyConstraint(['request_id'], ['requests.id'], name=op.f('fk_recipient_links_request_id_requests')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_recipient_links')),
-    sa.UniqueConstraint('request_id', 'contact_id', name=op.f('uq_recipient_links_request_id_contact_id')),
-    sa.UniqueConstraint('token_hash', name=op.f('uq_recipient_links_token_hash'))
+    sa.UniqueConstraint('request_id', 'contact_id', name=op.f('uq_recipient_links_request_id_contact_id'))
     )
     with op.batch_alter_table('recipient_links', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_recipient_links_contact_id'), ['contact_id'], unique=False)
@@ -244,41 +248,18 @@ def upgrade():
         batch_op.create_index('ix_audit_events_consultation_id', ['consultation_id'], unique=False)
         batch_op.create_index('ix_audit_events_request_id', ['request_id'], unique=False)
 
-    op.create_table('messages',
+    op.create_table('link_tokens',
     sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('purpose', sa.String(length=200), nullable=False),
-    sa.Column('kind', sa.String(length=20), nullable=False),
-    sa.Column('consultation_id', sa.Integer(), nullable=True),
-    sa.Column('request_id', sa.Integer(), nullable=True),
-    sa.Column('recipient_link_id', sa.Integer(), nullable=True),
-    sa.Column('user_id', sa.Integer(), nullable=True),
-    sa.Column('to_name', sa.String(length=200), nullable=False),
-    sa.Column('to_address', sa.String(length=320), nullable=False),
-    sa.Column('subject', sa.String(length=300), nullable=False),
-    sa.Column('body_text', sa.Text(), nullable=False),
-    sa.Column('body_html', sa.Text(), nullable=False),
-    sa.Column('status', sa.String(length=10), nullable=False),
-    sa.Column('attempts', sa.Integer(), nullable=False),
-    sa.Column('next_attempt_at', consult.db.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('last_error', sa.Text(), nullable=False),
+    sa.Column('link_id', sa.Integer(), nullable=False),
+    sa.Column('token_hash', sa.String(length=64), nullable=False),
     sa.Column('created_at', consult.db.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('sending_started_at', consult.db.UTCDateTime(timezone=True), nullable=True),
-    sa.Column('sent_at', consult.db.UTCDateTime(timezone=True), nullable=True),
-    sa.Column('failed_at', consult.db.UTCDateTime(timezone=True), nullable=True),
-    sa.CheckConstraint("kind IN ('invitation', 'reminder', 'acknowledgement', 'digest', 'link_resent', 'deadline_changed', 'account')", name=op.f('ck_messages_kind')),
-    sa.CheckConstraint("status IN ('queued', 'sending', 'sent', 'failed')", name=op.f('ck_messages_status')),
-    sa.CheckConstraint('attempts >= 0', name=op.f('ck_messages_attempts_not_negative')),
-    sa.ForeignKeyConstraint(['consultation_id'], ['consultations.id'], name=op.f('fk_messages_consultation_id_consultations')),
-    sa.ForeignKeyConstraint(['recipient_link_id'], ['recipient_links.id'], name=op.f('fk_messages_recipient_link_id_recipient_links')),
-    sa.ForeignKeyConstraint(['request_id'], ['requests.id'], name=op.f('fk_messages_request_id_requests')),
-    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_messages_user_id_users')),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_messages')),
-    sa.UniqueConstraint('purpose', name=op.f('uq_messages_purpose'))
+    sa.Column('revoked_at', consult.db.UTCDateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['link_id'], ['recipient_links.id'], name=op.f('fk_link_tokens_link_id_recipient_links')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_link_tokens')),
+    sa.UniqueConstraint('token_hash', name=op.f('uq_link_tokens_token_hash'))
     )
-    with op.batch_alter_table('messages', schema=None) as batch_op:
-        batch_op.create_index('ix_messages_consultation_id_status', ['consultation_id', 'status'], unique=False)
-        batch_op.create_index('ix_messages_due', ['next_attempt_at'], unique=False, sqlite_where=sa.text("status = 'queued'"), postgresql_where=sa.text("status = 'queued'"))
-        batch_op.create_index(batch_op.f('ix_messages_request_id'), ['request_id'], unique=False)
+    with op.batch_alter_table('link_tokens', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_link_tokens_link_id'), ['link_id'], unique=False)
 
     op.create_table('responses',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -309,6 +290,48 @@ def upgrade():
     sa.PrimaryKeyConstraint('id', name=op.f('pk_responses')),
     sa.UniqueConstraint('request_id', 'version', name=op.f('uq_responses_request_id_version'))
     )
+    op.create_table('messages',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('purpose', sa.String(length=200), nullable=False),
+    sa.Column('kind', sa.String(length=20), nullable=False),
+    sa.Column('consultation_id', sa.Integer(), nullable=True),
+    sa.Column('request_id', sa.Integer(), nullable=True),
+    sa.Column('recipient_link_id', sa.Integer(), nullable=True),
+    sa.Column('link_token_id', sa.Integer(), nullable=True),
+    sa.Column('user_id', sa.Integer(), nullable=True),
+    sa.Column('to_name', sa.String(length=200), nullable=False),
+    sa.Column('to_address', sa.String(length=320), nullable=False),
+    sa.Column('subject', sa.String(length=300), nullable=False),
+    sa.Column('body_text', sa.Text(), nullable=False),
+    sa.Column('body_html', sa.Text(), nullable=False),
+    sa.Column('sealed_link', sa.Text(), nullable=True),
+    sa.Column('status', sa.String(length=10), nullable=False),
+    sa.Column('attempts', sa.Integer(), nullable=False),
+    sa.Column('next_attempt_at', consult.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('enqueued_at', consult.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('last_error', sa.Text(), nullable=False),
+    sa.Column('created_at', consult.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('sending_started_at', consult.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('sent_at', consult.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('failed_at', consult.db.UTCDateTime(timezone=True), nullable=True),
+    sa.CheckConstraint("kind IN ('invitation', 'reminder', 'acknowledgement', 'digest', 'link_resent', 'deadline_changed', 'account')", name=op.f('ck_messages_kind')),
+    sa.CheckConstraint("status IN ('queued', 'sending', 'sent', 'failed', 'cancelled')", name=op.f('ck_messages_status')),
+    sa.CheckConstraint('attempts >= 0', name=op.f('ck_messages_attempts_not_negative')),
+    sa.ForeignKeyConstraint(['consultation_id'], ['consultations.id'], name=op.f('fk_messages_consultation_id_consultations')),
+    sa.ForeignKeyConstraint(['link_token_id'], ['link_tokens.id'], name=op.f('fk_messages_link_token_id_link_tokens')),
+    sa.ForeignKeyConstraint(['recipient_link_id'], ['recipient_links.id'], name=op.f('fk_messages_recipient_link_id_recipient_links')),
+    sa.ForeignKeyConstraint(['request_id'], ['requests.id'], name=op.f('fk_messages_request_id_requests')),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_messages_user_id_users')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_messages')),
+    sa.UniqueConstraint('purpose', name=op.f('uq_messages_purpose'))
+    )
+    with op.batch_alter_table('messages', schema=None) as batch_op:
+        batch_op.create_index('ix_messages_consultation_id_status', ['consultation_id', 'status'], unique=False)
+        batch_op.create_index('ix_messages_due', ['next_attempt_at'], unique=False, sqlite_where=sa.text("status = 'queued'"), postgresql_where=sa.text("status = 'queued'"))
+        batch_op.create_index(batch_op.f('ix_messages_recipient_link_id'), ['recipient_link_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_messages_request_id'), ['request_id'], unique=False)
+        batch_op.create_index('ix_messages_sending', ['sending_started_at'], unique=False, sqlite_where=sa.text("status = 'sending'"), postgresql_where=sa.text("status = 'sending'"))
+
     op.create_table('reminder_slots',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('request_id', sa.Integer(), nullable=False),
@@ -334,13 +357,19 @@ def downgrade():
         batch_op.drop_index('ix_reminder_slots_due', sqlite_where=sa.text('done_at IS NULL'), postgresql_where=sa.text('done_at IS NULL'))
 
     op.drop_table('reminder_slots')
-    op.drop_table('responses')
     with op.batch_alter_table('messages', schema=None) as batch_op:
+        batch_op.drop_index('ix_messages_sending', sqlite_where=sa.text("status = 'sending'"), postgresql_where=sa.text("status = 'sending'"))
         batch_op.drop_index(batch_op.f('ix_messages_request_id'))
+        batch_op.drop_index(batch_op.f('ix_messages_recipient_link_id'))
         batch_op.drop_index('ix_messages_due', sqlite_where=sa.text("status = 'queued'"), postgresql_where=sa.text("status = 'queued'"))
         batch_op.drop_index('ix_messages_consultation_id_status')
 
     op.drop_table('messages')
+    op.drop_table('responses')
+    with op.batch_alter_table('link_tokens', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_link_tokens_link_id'))
+
+    op.drop_table('link_tokens')
     with op.batch_alter_table('audit_events', schema=None) as batch_op:
         batch_op.drop_index('ix_audit_events_request_id')
         batch_op.drop_index('ix_audit_events_consultation_id')
@@ -391,5 +420,6 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_stored_files_sha256'))
 
     op.drop_table('stored_files')
+    op.drop_table('send_allowance')
     op.drop_table('sectors')
     # ### end Alembic commands ###

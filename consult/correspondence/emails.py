@@ -1,0 +1,91 @@
+"""The words of every email, from templates/emails/<name>.txt and .html.
+
+Each function returns an ``Email`` (subject, plain text, HTML) for one recipient. Links
+are built from APP_BASE_URL, never from the request's Host header.
+"""
+
+from dataclasses import dataclass
+
+from flask import current_app, render_template
+
+from consult.consultations.letters import render_letter
+from consult.dates import format_datetime
+
+
+class HeaderError(ValueError):
+    """Text meant for an email header holds a line break (a header injection attempt)."""
+
+
+@dataclass(frozen=True)
+class Email:
+    subject: str
+    text: str
+    html: str
+
+
+def checked_header(value):
+    """``value`` if it is safe in an email header; a CR, LF or NUL raises HeaderError."""
+    if any(character in value for character in "\r\n\0"):
+        raise HeaderError("Email subjects and names cannot contain line breaks")
+    return value
+
+
+def partner_link_url(token):
+    """The address a recipient's secret link opens."""
+    return f"{current_app.config['APP_BASE_URL'].rstrip('/')}/r/{token}"
+
+
+def _link_context(link, link_url):
+    request = link.request
+    consultation = request.consultation
+    config = current_app.config
+    return {
+        "consultation": consultation,
+        "organisation": request.organisation,
+        "contact": link.contact,
+        "link_url": link_url,
+        "deadline": format_datetime(consultation.deadline_at),
+        "preferred_option": consultation.preferred_option,
+        "documents": consultation.documents,
+        "reply_to": config["MAIL_REPLY_TO"] or config["MAIL_DEFAULT_SENDER"],
+    }
+
+
+def invitation(link, *, link_url, resent=False):
+    """The invitation for one recipient: the personalised letter and their own link.
+
+    ``resent`` adds a line saying this link replaces the one sent before.
+    """
+    request = link.request
+    consultation = request.consultation
+    contact = link.contact
+    letter = render_letter(
+        consultation,
+        contact_name=contact.name,
+        contact_role=contact.role,
+        organisation_name=request.organisation.name,
+        link_url=link_url,
+    )
+    context = {**_link_context(link, link_url), "letter": letter, "resent": resent}
+    subject = f"{consultation.title}: your organisation's view is requested"
+    if resent:
+        subject = f"New link: {subject}"
+    return Email(
+        subject=checked_header(subject),
+        text=render_template("emails/invitation.txt", **context),
+        html=render_template("emails/invitation.html", **context),
+    )
+
+
+def deadline_changed(link, *, link_url, old_deadline):
+    """Tells a partner still to reply that the deadline has moved."""
+    context = {
+        **_link_context(link, link_url),
+        "old_deadline": format_datetime(old_deadline) if old_deadline else "",
+    }
+    consultation = link.request.consultation
+    return Email(
+        subject=checked_header(f"{consultation.title}: the deadline has changed"),
+        text=render_template("emails/deadline_changed.txt", **context),
+        html=render_template("emails/deadline_changed.html", **context),
+    )

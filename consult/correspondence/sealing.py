@@ -1,0 +1,32 @@
+"""Keeping a partner's token secret between issuing and sending.
+
+The token is encrypted (Fernet, with a key derived from SECRET_KEY) while its message waits
+in the outbox, and wiped once the message is sent or has failed.
+"""
+
+import base64
+import hashlib
+
+from cryptography.fernet import Fernet, InvalidToken
+from flask import current_app
+
+
+class SealError(ValueError):
+    """A sealed token cannot be opened (SECRET_KEY changed since it was sealed)."""
+
+
+def _fernet():
+    secret = current_app.config["SECRET_KEY"].encode()
+    key = hashlib.sha256(b"consult sealed partner link\0" + secret).digest()
+    return Fernet(base64.urlsafe_b64encode(key))
+
+
+def seal(token):
+    return _fernet().encrypt(token.encode()).decode()
+
+
+def unseal(sealed):
+    try:
+        return _fernet().decrypt(sealed.encode()).decode()
+    except InvalidToken:
+        raise SealError("the link could not be read; resend it to the partner") from None

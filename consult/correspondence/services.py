@@ -1,0 +1,173 @@
+"""The outbox: storing messages before they are sent, and handing due ones to workers.
+
+Every email is a ``Message`` row first. Delivery tasks take message ids; a sweep on beat
+hands due messages to workers at the configured send rate and puts back any message a
+lost task left half-sent, so a crash or a broker outage delays mail and loses none.
+"""
+
+from datetime import timedelta
+
+from email_validator import EmailNotValidError, validate_email
+from flask import current_app
+from sqlalchemy import select, update
+
+from consult.correspondence.emails import checked_header
+from consult.correspondence.models import Message, SendAllowance
+from consult.correspondence.sealing import seal
+from consult.db import utcnow
+from consult.extensions import db
+
+# The most messages one sweep hands out, whatever the rate, so a sweep stays short.
+MOST_PER_SWEEP = 5_000
+
+
+class MessageError(ValueError):
+    """A message cannot be stored as asked; the message says why."""
+
+
+def get_message_by_purpose(purpose):
+    return db.session.scalar(select(Message).where(Message.purpose == purpose))
+
+
+def store_message(
+    *,
+    purpose,
+    kind,
+    to_address,
+    subject,
+    text,
+    html="",
+    to_name="",
+    consultation_id=None,
+    request_id=None,
+    recipient_link_id=None,
+    link_token_id=None,
+    user_id=None,
+    token=None,
+):
+    """Put a message in the outbox, once per purpose.
+
+    ``purpose`` names why the message exists (``invitation:link:12``); storing the same
+    purpose again returns the message already stored, so a double click, a second officer
+    or a retried task never queues a second email. ``token`` is a partner's secret link
+    token: it is kept sealed until sending, and the bodies hold LINK_PLACEHOLDER instead.
+    Names and subjects with line breaks are refused before anything is stored.
+    """
+    existing = get_message_by_purpose(purpose)
+    if existing is not None:
+        return existing
+    checked_header(subject)
+    checked_header(to_name)
+    try:
+        to_address = validate_email(to_address, check_deliverability=False).normalized
+    except EmailNotValidError as error:
+        raise MessageError(f"{to_address!r} is not an email address: {error}") from None
+    message = Message(
+        purpose=purpose,
+        kind=kind,
+        to_address=to_address,
+        to_name=to_name,
+        subject=subject,
+        body_text=text,
+        body_html=html,
+        consultation_id=consultation_id,
+        request_id=request_id,
+        recipient_link_id=recipient_link_id,
+        link_token_id=link_token_id,
+        user_id=user_id,
+        sealed_link=seal(token) if token else None,
+        status="queued",
+        next_attempt_at=utcnow(),
+    )
+    db.session.add(message)
+    db.session.flush()
+    return message
+
+
+def release_stuck_messages(timeout, now=None):
+    """Put back to "queued" any message left "sending" longer than ``timeout``.
+
+    That happens when a worker dies mid-send. If the mail server had already accepted the
+    message it goes twice: at most one duplicate per lost worker, never a lost message.
+    """
+    now = now or utcnow()
+    result = db.session.execute(
+        update(Message)
+        .where(Message.status == "sending", Message.sending_started_at < now - timeout)
+        .values(
+            status="queued",
+            next_attempt_at=now,
+            enqueued_at=None,
+            last_error="The worker stopped while sending; sending again.",
+        )
+    )
+    return result.rowcount
+
+
+def refilled_send_allowance(rate_per_minute, now=None):
+    """The send-rate token bucket, locked for this transaction and topped up to now.
+
+    Tokens grow by MAIL_SEND_RATE_PER_MINUTE a minute, up to one minute's worth; each
+    message handed to a worker spends one. The lock means two sweeps at once cannot both
+    spend the same allowance.
+    """
+    now = now or utcnow()
+    allowance = db.session.scalar(select(SendAllowance).with_for_update())
+    if allowance is None:
+        allowance = SendAllowance(id=1, tokens=float(rate_per_minute), refilled_at=now)
+        db.session.add(allowance)
+    else:
+        elapsed = max((now - allowance.refilled_at).total_seconds(), 0.0)
+        allowance.tokens = min(
+            float(rate_per_minute), allowance.tokens + elapsed * rate_per_minute / 60
+        )
+        allowance.refilled_at = now
+    return allowance
+
+
+def _requeue_after():
+    """A delivery task asked for but not started by then is asked for again."""
+    return timedelta(seconds=current_app.config["MAIL_REQUEUE_AFTER_SECONDS"])
+
+
+def fetch_due_message_ids(limit, now=None):
+    """Ids of queued messages whose time has come and that no task was asked for lately.
+
+    Read through the partial index on queued messages: the cost follows the queue, not
+    the whole correspondence log.
+    """
+    now = now or utcnow()
+    query = (
+        select(Message.id)
+        .where(
+            Message.status == "queued",
+            Message.next_attempt_at <= now,
+            (Message.enqueued_at.is_(None)) | (Message.enqueued_at < now - _requeue_after()),
+        )
+        .order_by(Message.next_attempt_at, Message.id)
+        .limit(limit)
+    )
+    if db.engine.dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True)
+    return list(db.session.scalars(query))
+
+
+def mark_enqueued(message_ids, now=None):
+    if message_ids:
+        db.session.execute(
+            update(Message).where(Message.id.in_(message_ids)).values(enqueued_at=now or utcnow())
+        )
+
+
+def plan_dispatch(rate_per_minute, batch_size, now=None):
+    """Choose the due messages to hand to workers now, in batches; mark them handed out.
+
+    Returns a list of id lists, one per delivery task. The caller commits, then enqueues.
+    """
+    now = now or utcnow()
+    allowance = refilled_send_allowance(rate_per_minute, now)
+    ids = fetch_due_message_ids(min(int(allowance.tokens), MOST_PER_SWEEP), now)
+    allowance.tokens -= len(ids)
+    mark_enqueued(ids, now)
+    db.session.flush()
+    return [ids[start : start + batch_size] for start in range(0, len(ids), batch_size)]

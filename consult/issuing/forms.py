@@ -1,0 +1,49 @@
+from flask_wtf import FlaskForm
+from govuk_frontend_wtf.wtforms_widgets import (
+    GovCheckboxesInput,
+    GovSelect,
+    GovSubmitInput,
+    GovTextArea,
+)
+from wtforms import IntegerField, SelectField, SelectMultipleField, SubmitField, TextAreaField
+from wtforms.validators import InputRequired, Length
+from wtforms.widgets import HiddenInput
+
+
+class IssueForm(FlaskForm):
+    submit = SubmitField("Issue the consultation", widget=GovSubmitInput())
+
+
+class ResendLinkForm(FlaskForm):
+    # How many tokens the page showed: a second click finds a different number.
+    tokens_seen = IntegerField(widget=HiddenInput(), validators=[InputRequired()])
+    submit = SubmitField("Send a new link", widget=GovSubmitInput())
+
+
+class WithdrawForm(FlaskForm):
+    reason = TextAreaField(
+        "Why is the request being withdrawn? (optional)",
+        widget=GovTextArea(),
+        validators=[Length(max=2000, message="The reason must be 2,000 characters or fewer")],
+    )
+    submit = SubmitField("Withdraw the request", widget=GovSubmitInput())
+
+
+class ChooseOrganisationForm(FlaskForm):
+    organisation = SelectField(
+        "Organisation",
+        coerce=int,
+        widget=GovSelect(),
+        validators=[InputRequired(message="Choose an organisation")],
+    )
+    submit = SubmitField("Continue", widget=GovSubmitInput())
+
+
+class ChooseContactsForm(FlaskForm):
+    contacts = SelectMultipleField(
+        "Who should receive it?",
+        coerce=int,
+        widget=GovCheckboxesInput(),
+        validators=[InputRequired(message="Choose at least one person")],
+    )
+    submit = SubmitField("Send the invitation", widget=GovSubmitInput())

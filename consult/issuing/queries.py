@@ -1,0 +1,63 @@
+"""Reads about requests and their links."""
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
+
+from consult.directory.models import Contact, Organisation
+from consult.extensions import db
+from consult.issuing.models import LinkToken, RecipientLink, Request
+
+
+def fetch_issue_summary(consultation_id):
+    """How many organisations and people issuing would reach, and who has no email."""
+    rows = db.session.execute(
+        select(Organisation.name, Contact.name, Contact.email)
+        .select_from(Request)
+        .join(Organisation, Organisation.id == Request.organisation_id)
+        .join(RecipientLink, RecipientLink.request_id == Request.id)
+        .join(Contact, Contact.id == RecipientLink.contact_id)
+        .where(Request.consultation_id == consultation_id, Request.status == "draft")
+    ).all()
+    return {
+        "organisations": len({row[0] for row in rows}),
+        "people": sum(1 for row in rows if row[2]),
+        "without_email": [(row[0], row[1]) for row in rows if not row[2]],
+    }
+
+
+def get_request_with_links(request_id):
+    """A request with its organisation, consultation, links and each link's contact."""
+    return db.session.scalar(
+        select(Request)
+        .where(Request.id == request_id)
+        .options(
+            selectinload(Request.organisation),
+            selectinload(Request.consultation),
+            selectinload(Request.links).selectinload(RecipientLink.contact),
+        )
+    )
+
+
+def fetch_token_counts(request_id):
+    """For each link of the request: how many tokens it has had, and how many still work."""
+    rows = db.session.execute(
+        select(
+            LinkToken.link_id,
+            func.count(LinkToken.id),
+            func.count(LinkToken.id).filter(LinkToken.revoked_at.is_(None)),
+        )
+        .join(RecipientLink, RecipientLink.id == LinkToken.link_id)
+        .where(RecipientLink.request_id == request_id)
+        .group_by(LinkToken.link_id)
+    ).all()
+    return {link_id: (total, live) for link_id, total, live in rows}
+
+
+def fetch_organisations_to_add(consultation_id):
+    """Organisations not archived, for adding a recipient after issue (all of them, so
+    more contacts can be added to an organisation already asked)."""
+    return db.session.execute(
+        select(Organisation.id, Organisation.name)
+        .where(Organisation.is_archived.is_(False))
+        .order_by(Organisation.name)
+    ).all()

@@ -1,0 +1,211 @@
+"""Issuing a consultation, following the send-out, and an officer's actions on a request."""
+
+from flask import Blueprint, abort, flash, jsonify, redirect, render_template, url_for
+from flask_login import current_user
+from sqlalchemy.exc import IntegrityError
+
+from consult.auth.access import roles_required, signed_in
+from consult.consultations.models import Consultation
+from consult.correspondence import queries as correspondence
+from consult.directory.models import Contact, Organisation
+from consult.extensions import db
+from consult.issuing import queries, services
+from consult.issuing.forms import (
+    ChooseContactsForm,
+    ChooseOrganisationForm,
+    IssueForm,
+    ResendLinkForm,
+    WithdrawForm,
+)
+from consult.issuing.models import RecipientLink
+from consult.queue import enqueue
+
+bp = Blueprint("issuing", __name__)
+OFFICERS = ("officer", "admin")
+SWEEP = "consult.correspondence.sweep_outbox"
+
+
+def _send_now():
+    """Ask the worker to start sending what was just committed (the sweep does it anyway)."""
+    enqueue(SWEEP)
+
+
+@bp.route("/consultations/<int:consultation_id>/issue", methods=["GET", "POST"])
+@roles_required(*OFFICERS)
+def issue(consultation_id):
+    from consult.consultations.readiness import readiness_problems
+
+    consultation = db.get_or_404(Consultation, consultation_id)
+    if consultation.state != "draft":
+        flash("This consultation has already been issued.", "info")
+        return redirect(url_for("issuing.send_out", consultation_id=consultation.id))
+    form = IssueForm()
+    problems = readiness_problems(consultation)
+    if form.validate_on_submit() and not problems:
+        try:
+            invitations = services.issue(consultation, by=current_user)
+            db.session.commit()
+        except (services.AlreadyIssued, IntegrityError):
+            db.session.rollback()
+            flash("This consultation has already been issued.", "info")
+            return redirect(url_for("issuing.send_out", consultation_id=consultation.id))
+        _send_now()
+        flash(f"Issued. {invitations} invitations are on their way.", "success")
+        return redirect(url_for("issuing.send_out", consultation_id=consultation.id))
+    status = 400 if form.is_submitted() else 200
+    return render_template(
+        "issuing/issue.html",
+        consultation=consultation,
+        form=form,
+        problems=[{"text": p.text, "href": _fix_url(consultation, p.part)} for p in problems],
+        summary=queries.fetch_issue_summary(consultation.id),
+    ), status
+
+
+def _fix_url(consultation, part):
+    """The page where an officer fixes this part of a draft."""
+    return url_for("consultations.index")
+
+
+@bp.route("/consultations/<int:consultation_id>/send-out")
+@signed_in
+def send_out(consultation_id):
+    consultation = db.get_or_404(Consultation, consultation_id)
+    return render_template(
+        "issuing/send_out.html",
+        consultation=consultation,
+        counts=correspondence.fetch_send_out(consultation.id),
+        problems=correspondence.fetch_delivery_problems(consultation.id),
+    )
+
+
+@bp.route("/consultations/<int:consultation_id>/send-out.json")
+@signed_in
+def send_out_progress(consultation_id):
+    consultation = db.get_or_404(Consultation, consultation_id)
+    return jsonify(correspondence.fetch_send_out(consultation.id))
+
+
+@bp.route("/requests/<int:request_id>")
+@signed_in
+def request_detail(request_id):
+    request = queries.get_request_with_links(request_id) or abort(404)
+    return render_template(
+        "issuing/request.html",
+        request=request,
+        consultation=request.consultation,
+        token_counts=queries.fetch_token_counts(request.id),
+        messages=correspondence.fetch_request_messages(request.id),
+        resend_form=ResendLinkForm(),
+    )
+
+
+@bp.route("/links/<int:link_id>/resend", methods=["POST"])
+@roles_required(*OFFICERS)
+def resend_link(link_id):
+    link = db.get_or_404(RecipientLink, link_id)
+    form = ResendLinkForm()
+    back = url_for("issuing.request_detail", request_id=link.request_id)
+    if not form.validate_on_submit():
+        flash("The page was out of date. Check the link's state and try again.", "info")
+        return redirect(back)
+    try:
+        services.resend_link(link, by=current_user, tokens_seen=form.tokens_seen.data)
+        db.session.commit()
+    except services.IssuingError as error:
+        db.session.rollback()
+        flash(str(error), "info")
+        return redirect(back)
+    _send_now()
+    flash(
+        f"A new link is on its way to {link.contact.name}. The old one no longer works.", "success"
+    )
+    return redirect(back)
+
+
+@bp.route("/requests/<int:request_id>/withdraw", methods=["GET", "POST"])
+@roles_required(*OFFICERS)
+def withdraw(request_id):
+    request = queries.get_request_with_links(request_id) or abort(404)
+    form = WithdrawForm()
+    if form.validate_on_submit():
+        try:
+            services.withdraw(request, by=current_user, reason=form.reason.data or "")
+            db.session.commit()
+        except services.IssuingError as error:
+            db.session.rollback()
+            flash(str(error), "info")
+            return redirect(url_for("issuing.request_detail", request_id=request.id))
+        flash(
+            f"The request to {request.organisation.name} is withdrawn. Its links no longer "
+            "work and nothing more will be sent.",
+            "success",
+        )
+        return redirect(url_for("issuing.request_detail", request_id=request.id))
+    status = 400 if form.errors else 200
+    return render_template("issuing/withdraw.html", request=request, form=form), status
+
+
+@bp.route("/consultations/<int:consultation_id>/add-recipient", methods=["GET", "POST"])
+@roles_required(*OFFICERS)
+def add_recipient(consultation_id):
+    consultation = db.get_or_404(Consultation, consultation_id)
+    if consultation.state != "open":
+        flash("Recipients can be added after issue only while the consultation is open.", "info")
+        return redirect(url_for("issuing.send_out", consultation_id=consultation.id))
+    form = ChooseOrganisationForm()
+    form.organisation.choices = [(0, "Choose an organisation")] + [
+        (row.id, row.name) for row in queries.fetch_organisations_to_add(consultation.id)
+    ]
+    if form.validate_on_submit() and form.organisation.data:
+        return redirect(
+            url_for(
+                "issuing.add_contacts",
+                consultation_id=consultation.id,
+                organisation_id=form.organisation.data,
+            )
+        )
+    if form.is_submitted() and not form.errors:
+        form.organisation.errors = ["Choose an organisation"]
+    status = 400 if form.errors else 200
+    return render_template(
+        "issuing/add_recipient.html", consultation=consultation, form=form
+    ), status
+
+
+@bp.route(
+    "/consultations/<int:consultation_id>/add-recipient/<int:organisation_id>",
+    methods=["GET", "POST"],
+)
+@roles_required(*OFFICERS)
+def add_contacts(consultation_id, organisation_id):
+    consultation = db.get_or_404(Consultation, consultation_id)
+    organisation = db.get_or_404(Organisation, organisation_id)
+    form = ChooseContactsForm()
+    contacts = [contact for contact in organisation.contacts if contact.email]
+    form.contacts.choices = [(c.id, f"{c.name}, {c.role}" if c.role else c.name) for c in contacts]
+    if form.validate_on_submit():
+        chosen = [db.session.get(Contact, contact_id) for contact_id in form.contacts.data]
+        try:
+            request, added = services.add_recipient_after_issue(
+                consultation, organisation, chosen, by=current_user
+            )
+            db.session.commit()
+        except services.IssuingError as error:
+            db.session.rollback()
+            flash(str(error), "info")
+            return redirect(url_for("issuing.send_out", consultation_id=consultation.id))
+        _send_now()
+        if added:
+            flash(f"Invitations are on their way to {', '.join(c.name for c in added)}.", "success")
+        else:
+            flash("Everyone chosen already has a link: nothing more was sent.", "info")
+        return redirect(url_for("issuing.request_detail", request_id=request.id))
+    status = 400 if form.errors else 200
+    return render_template(
+        "issuing/add_contacts.html",
+        consultation=consultation,
+        organisation=organisation,
+        form=form,
+        without_email=[c for c in organisation.contacts if not c.email],
+    ), status
