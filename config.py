@@ -57,6 +57,9 @@ def celery_settings(redis_url, instance_dir):
         broker_url = f"sqla+sqlite:///{instance_dir / 'broker.sqlite'}"
         result_backend = f"db+sqlite:///{instance_dir / 'results.sqlite'}"
     visibility_timeout = 60 * 60
+    # Redis redelivers a task not acknowledged within the visibility timeout; it must
+    # outlast the longest task. (The SQLite transport takes no such option.)
+    transport_options = {"visibility_timeout": visibility_timeout} if redis_url else {}
     return {
         "broker_url": broker_url,
         "result_backend": result_backend,
@@ -70,8 +73,8 @@ def celery_settings(redis_url, instance_dir):
         "task_time_limit": 30 * 60,
         "task_soft_time_limit": 25 * 60,
         "broker_connection_retry_on_startup": True,
-        "broker_transport_options": {"visibility_timeout": visibility_timeout},
-        "result_backend_transport_options": {"visibility_timeout": visibility_timeout},
+        "broker_transport_options": transport_options,
+        "result_backend_transport_options": transport_options,
         "result_expires": 24 * 60 * 60,
         "task_default_queue": os.environ.get("CELERY_QUEUE", "celery"),
         "timezone": "Europe/London",

@@ -97,8 +97,9 @@ def test_the_worker_runs_json_only_with_late_acknowledgement(app):
     assert celery.conf.task_serializer == "json"
     assert celery.conf.accept_content == ["json"]
     assert celery.conf.task_acks_late is True
-    visibility = celery.conf.broker_transport_options["visibility_timeout"]
-    assert visibility > celery.conf.task_time_limit
+    redis_settings = celery_settings("redis://127.0.0.1:6379/0", ROOT / "instance")
+    visibility = redis_settings["broker_transport_options"]["visibility_timeout"]
+    assert visibility > redis_settings["task_time_limit"]
 
 
 def test_every_scheduled_task_is_a_registered_named_task(app):
@@ -117,3 +118,45 @@ def test_without_redis_the_broker_is_an_embedded_sqlite_file(tmp_path):
     assert celery_settings("redis://127.0.0.1:6379/0", tmp_path)["broker_url"].startswith(
         "redis://"
     )
+
+
+@pytest.mark.worker
+def test_without_redis_a_worker_runs_tasks_through_the_embedded_broker(app, database_url, tmp_path):
+    """What `make run` does on a laptop with nothing installed."""
+    factories.create_user("admin")
+    db.session.commit()
+    env = {
+        **os.environ,
+        "CONSULT_CONFIG": "test",
+        "DATABASE_URL": database_url,
+        "CONSULT_INSTANCE_DIR": str(tmp_path),
+    }
+    env.pop("REDIS_URL", None)
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "worker.main",
+            "worker",
+            "--pool=solo",
+            "--loglevel=INFO",
+            "--without-gossip",
+            "--without-mingle",
+            "--without-heartbeat",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        sender = create_app(make_config(database_url, tmp_path)).extensions["celery"]
+        result = sender.send_task("consult.health.check_database")
+        assert result.get(timeout=60) == {"users": 1, "consultations": 0}
+    finally:
+        process.terminate()
+        output, _ = process.communicate(timeout=30)
+        print(output)
