@@ -8,6 +8,7 @@ import sys
 import click
 from flask import current_app
 from flask.cli import with_appcontext
+from werkzeug.serving import run_simple
 
 from consult.extensions import db
 
@@ -98,7 +99,8 @@ def serve_command(port, host):
     click.echo("Press Ctrl-C to stop the web app, the worker and beat.")
     click.echo("")
     try:
-        current_app.run(host=host, port=port, debug=False, use_reloader=False)
+        # Not app.run(): Flask ignores that when started from its own command line.
+        run_simple(host, port, current_app._get_current_object(), threaded=True)
     finally:
         os.killpg(worker.pid, signal.SIGTERM)
         try:

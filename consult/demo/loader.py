@@ -62,6 +62,7 @@ def _load_users(added):
 
 def _load_organisations(sectors, added):
     organisations = {}
+    created = 0
     for entry in data.ORGANISATIONS:
         organisation = directory.get_organisation_by_name(entry["name"])
         if organisation is None:
@@ -76,8 +77,10 @@ def _load_organisations(sectors, added):
                 role=entry["contact_role"],
                 email=entry["contact_email"],
             )
-            added.append(entry["name"])
+            created += 1
         organisations[entry["name"]] = organisation
+    if created:
+        added.append(f"{created} partner organisations with a contact each")
     return organisations
 
 
