@@ -147,9 +147,11 @@ def _load_2017_consultation(officer, organisations):
 def _load_draft(reference, officer, organisations):
     """A copy of the 2017 consultation, still a draft, for a newcomer to issue and follow.
 
-    Same partners, options and appraisal; the deadline is four weeks from loading.
+    Same partners, options and appraisal; the deadline is 5pm on a Friday about four
+    weeks from loading.
     """
     deadline = (utcnow() + timedelta(days=28)).astimezone(LONDON)
+    deadline += timedelta(days=(4 - deadline.weekday()) % 7)  # the Friday on or after
     consultation = consultations.create_consultation(
         reference=reference,
         title=data.CONSULTATION["title"] + " (practice copy)",

@@ -230,3 +230,13 @@ def test_issuing_with_the_broker_down_keeps_everything_for_the_sweep(client, sig
     assert "Issued. 2 invitations are on their way." in client.get(
         response.headers["Location"]
     ).get_data(as_text=True)
+
+
+def test_links_in_emails_use_the_configured_address_never_the_requests_host(client, sign_in, ready):
+    sign_in("officer")
+
+    client.post(f"/consultations/{ready.id}/issue", headers={"Host": "evil.example"})
+
+    for message in db.session.scalars(select(Message)):
+        assert "evil.example" not in message.body_text + message.body_html
+        assert "https://consult.council.example/r/LINK-WITHHELD" in message.body_text
