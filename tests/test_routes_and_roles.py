@@ -82,6 +82,14 @@ ROUTES = {
         lambda s: {"consultation_id": s.consultation.id},
         OFFICERS,
     ),
+    ("issuing.change_deadline", "GET"): (
+        lambda s: {"consultation_id": s.consultation.id},
+        OFFICERS,
+    ),
+    ("issuing.change_deadline", "POST"): (
+        lambda s: {"consultation_id": s.consultation.id},
+        OFFICERS,
+    ),
     ("issuing.add_contacts", "GET"): (
         lambda s: {
             "consultation_id": s.consultation.id,

@@ -1,13 +1,23 @@
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import (
     GovCheckboxesInput,
+    GovCheckboxInput,
     GovSelect,
     GovSubmitInput,
     GovTextArea,
 )
-from wtforms import IntegerField, SelectField, SelectMultipleField, SubmitField, TextAreaField
+from wtforms import (
+    BooleanField,
+    IntegerField,
+    SelectField,
+    SelectMultipleField,
+    SubmitField,
+    TextAreaField,
+)
 from wtforms.validators import InputRequired, Length
 from wtforms.widgets import HiddenInput
+
+from consult.forms import deadline_date_field, deadline_time_field
 
 
 class IssueForm(FlaskForm):
@@ -47,3 +57,14 @@ class ChooseContactsForm(FlaskForm):
         validators=[InputRequired(message="Choose at least one person")],
     )
     submit = SubmitField("Send the invitation", widget=GovSubmitInput())
+
+
+class ChangeDeadlineForm(FlaskForm):
+    deadline = deadline_date_field("New deadline")
+    deadline_time = deadline_time_field("Time")
+    tell_partners = BooleanField(
+        "Email everyone still to reply to tell them the new deadline",
+        widget=GovCheckboxInput(),
+        default=True,
+    )
+    submit = SubmitField("Change the deadline", widget=GovSubmitInput())

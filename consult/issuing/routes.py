@@ -1,16 +1,28 @@
 """Issuing a consultation, following the send-out, and an officer's actions on a request."""
 
-from flask import Blueprint, abort, flash, jsonify, redirect, render_template, url_for
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 
 from consult.auth.access import roles_required, signed_in
 from consult.consultations.models import Consultation
 from consult.correspondence import queries as correspondence
+from consult.dates import format_datetime, london
 from consult.directory.models import Contact, Organisation
 from consult.extensions import db
+from consult.forms import london_deadline
 from consult.issuing import queries, services
 from consult.issuing.forms import (
+    ChangeDeadlineForm,
     ChooseContactsForm,
     ChooseOrganisationForm,
     IssueForm,
@@ -208,4 +220,43 @@ def add_contacts(consultation_id, organisation_id):
         organisation=organisation,
         form=form,
         without_email=[c for c in organisation.contacts if not c.email],
+    ), status
+
+
+@bp.route("/consultations/<int:consultation_id>/deadline", methods=["GET", "POST"])
+@roles_required(*OFFICERS)
+def change_deadline(consultation_id):
+    consultation = db.get_or_404(Consultation, consultation_id)
+    if consultation.state != "open":
+        flash("The deadline can be changed here only while the consultation is open.", "info")
+        return redirect(url_for("issuing.send_out", consultation_id=consultation.id))
+    form = ChangeDeadlineForm()
+    if request.method == "GET" and consultation.deadline_at:
+        current = london(consultation.deadline_at)
+        form.deadline.data = current.date()
+        form.deadline_time.data = f"{current.hour:02d}:{current.minute:02d}"
+    if form.validate_on_submit():
+        new_deadline = london_deadline(form.deadline.data, form.deadline_time.data)
+        try:
+            told = services.change_deadline(
+                consultation, new_deadline, by=current_user, tell_partners=form.tell_partners.data
+            )
+            db.session.commit()
+        except services.IssuingError as error:
+            db.session.rollback()
+            form.deadline.errors = [str(error)]
+        else:
+            if told:
+                _send_now()
+            flash(
+                f"The deadline is now {format_datetime(new_deadline)}."
+                + (f" {told} partners are being told." if told else ""),
+                "success",
+            )
+            return redirect(url_for("issuing.send_out", consultation_id=consultation.id))
+    if form.deadline.errors and form.deadline.errors[0] == "Not a valid date value.":
+        form.deadline.errors = ["Enter a real date, for example 7 4 2017"]
+    status = 400 if form.errors else 200
+    return render_template(
+        "issuing/change_deadline.html", consultation=consultation, form=form
     ), status

@@ -1,6 +1,7 @@
 """Issuing and the send-out, in a real browser: accessible, and working without JavaScript."""
 
 import pytest
+from playwright.sync_api import expect
 from sqlalchemy import select
 
 from consult.extensions import db
@@ -34,19 +35,19 @@ def test_an_officer_issues_and_follows_the_send_out(page, live_server, assert_ac
     sign_in(page, live_server, officer)
 
     page.goto(f"{live_server}/consultations/{consultation.id}/issue")
-    assert page.get_by_text("3 organisations").is_visible()
+    expect(page.get_by_text("3 organisations")).to_be_visible()
     assert_accessible(page)
     page.get_by_role("button", name="Issue the consultation").click()
 
-    assert page.get_by_role("heading", name="Send-out of the invitations").is_visible()
-    assert page.get_by_text("Issued. 3 invitations are on their way.").is_visible()
+    expect(page.get_by_role("heading", name="Send-out of the invitations")).to_be_visible()
+    expect(page.get_by_text("Issued. 3 invitations are on their way.")).to_be_visible()
     assert_accessible(page)
 
     page.get_by_role("link", name="All correspondence for this consultation").click()
-    assert page.get_by_role("heading", name="Correspondence").is_visible()
+    expect(page.get_by_role("heading", name="Correspondence")).to_be_visible()
     assert_accessible(page)
     page.get_by_role("link", name="your organisation's view is requested").first.click()
-    assert page.get_by_text("LINK-WITHHELD").first.is_visible()
+    expect(page.get_by_text("LINK-WITHHELD").first).to_be_visible()
     assert_accessible(page)
 
 
@@ -64,13 +65,13 @@ def test_an_officer_resends_a_link_and_withdraws_a_request(
     page.goto(f"{live_server}/requests/{request.id}")
     assert_accessible(page)
     page.get_by_role("button", name="Send a new link").click()
-    assert page.get_by_text("The old one no longer works").is_visible()
+    expect(page.get_by_text("The old one no longer works")).to_be_visible()
 
     page.get_by_role("link", name="Withdraw the request").click()
     assert_accessible(page)
     page.get_by_label("Why is the request being withdrawn? (optional)").fill("Sent in error")
     page.get_by_role("button", name="Withdraw the request").click()
-    assert page.get_by_text("is withdrawn").is_visible()
+    expect(page.get_by_text("is withdrawn")).to_be_visible()
     assert_accessible(page)
 
 
@@ -89,8 +90,8 @@ def test_adding_a_recipient_after_issue_without_javascript(
     page.goto(f"{live_server}/consultations/{consultation.id}/add-recipient")
     page.get_by_label("Organisation").select_option(label="NHS Rotherham CCG")
     page.get_by_role("button", name="Continue").click()
-    assert page.get_by_role("heading", name="Add people at NHS Rotherham CCG").is_visible()
+    expect(page.get_by_role("heading", name="Add people at NHS Rotherham CCG")).to_be_visible()
     page.get_by_label(extra.contacts[0].name, exact=False).check()
     page.get_by_role("button", name="Send the invitation").click()
 
-    assert page.get_by_text("Invitations are on their way").is_visible()
+    expect(page.get_by_text("Invitations are on their way")).to_be_visible()

@@ -1,6 +1,9 @@
 """The pages of the foundations, in a real browser: accessible, and working without JavaScript."""
 
+import re
+
 import pytest
+from playwright.sync_api import expect
 
 from consult.extensions import db
 from tests import factories
@@ -17,14 +20,14 @@ def sign_in(page, live_server, user):
 
 def test_the_sign_in_page_and_its_errors_are_accessible(page, live_server, assert_accessible):
     page.goto(f"{live_server}/sign-in")
-    assert page.title() == "Sign in – Consult"
+    expect(page).to_have_title("Sign in – Consult")
     assert_accessible(page)
 
     page.get_by_role("button", name="Sign in").click()
 
-    assert page.title().startswith("Error: ")
-    assert page.get_by_role("alert").is_visible()
-    assert page.get_by_text("Enter your email address").first.is_visible()
+    expect(page).to_have_title(re.compile("^Error: "))
+    expect(page.get_by_role("alert")).to_be_visible()
+    expect(page.get_by_text("Enter your email address").first).to_be_visible()
     assert_accessible(page)
 
 
@@ -36,7 +39,7 @@ def test_a_wrong_password_is_explained_accessibly(page, live_server, assert_acce
     page.get_by_label("Password", exact=True).fill("not the right password")
     page.get_by_role("button", name="Sign in").click()
 
-    assert page.get_by_text("The email address or password is not right").first.is_visible()
+    expect(page.get_by_text("The email address or password is not right").first).to_be_visible()
     assert_accessible(page)
 
 
@@ -49,11 +52,11 @@ def test_each_role_signs_in_sees_consultations_and_signs_out(
 
     sign_in(page, live_server, user)
 
-    assert page.get_by_role("heading", name="Consultations").is_visible()
-    assert page.get_by_text(f"Signed in as {user.name}").is_visible()
+    expect(page.get_by_role("heading", name="Consultations")).to_be_visible()
+    expect(page.get_by_text(f"Signed in as {user.name}")).to_be_visible()
     assert_accessible(page)
     page.get_by_role("button", name="Sign out").click()
-    assert page.get_by_text("You have signed out.").is_visible()
+    expect(page.get_by_text("You have signed out.")).to_be_visible()
     assert_accessible(page)
 
 
@@ -63,11 +66,11 @@ def test_the_mailbox_and_error_pages_are_accessible(page, live_server, assert_ac
     sign_in(page, live_server, user)
 
     page.goto(f"{live_server}/mailbox/")
-    assert page.get_by_role("heading", name="Mailbox").is_visible()
+    expect(page.get_by_role("heading", name="Mailbox")).to_be_visible()
     assert_accessible(page)
 
     page.goto(f"{live_server}/no-such-page")
-    assert page.get_by_role("heading", name="Page not found").is_visible()
+    expect(page.get_by_role("heading", name="Page not found")).to_be_visible()
     assert_accessible(page)
 
 
@@ -77,4 +80,4 @@ def test_signing_in_works_without_javascript(page_without_javascript, live_serve
 
     sign_in(page_without_javascript, live_server, user)
 
-    assert page_without_javascript.get_by_role("heading", name="Consultations").is_visible()
+    expect(page_without_javascript.get_by_role("heading", name="Consultations")).to_be_visible()

@@ -4,6 +4,7 @@ import pytest
 from sqlalchemy import select
 
 from consult.correspondence.models import Message
+from consult.dates import london
 from consult.extensions import db
 from consult.issuing.models import RecipientLink, Request
 from tests import factories
@@ -184,3 +185,47 @@ def test_the_correspondence_log_and_a_message_page(client, sign_in, draft):
     assert "3 messages" in log
     assert message.subject.replace("'", "&#39;") in shown and "LINK-WITHHELD" in shown
     assert "No emails with this status" in filtered.get_data(as_text=True)
+
+
+def test_changing_the_deadline_through_the_page_tells_partners(client, sign_in, draft):
+    sign_in("officer")
+    client.post(f"/consultations/{draft.id}/issue")
+    new = london(draft.deadline_at).date()
+    new = new.replace(year=new.year + 1)
+
+    form = client.get(f"/consultations/{draft.id}/deadline").get_data(as_text=True)
+    response = client.post(
+        f"/consultations/{draft.id}/deadline",
+        data={
+            "deadline": [str(new.day), str(new.month), str(new.year)],
+            "deadline_time": "17:00",
+            "tell_partners": "y",
+        },
+    )
+
+    assert 'name="deadline"' in form
+    assert response.status_code == 302
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "The deadline is now 5pm on" in page and "3 partners are being told" in page
+    notices = db.session.scalars(select(Message).where(Message.kind == "deadline_changed")).all()
+    assert len(notices) == 3
+
+
+@pytest.mark.parametrize(
+    ("day", "message"),
+    [
+        (["31", "2", "2030"], "Enter a real date"),
+        (["1", "1", "2001"], "must be in the future"),
+        (["", "", ""], "Enter the deadline"),
+    ],
+)
+def test_a_bad_new_deadline_is_explained(client, sign_in, draft, day, message):
+    sign_in("officer")
+    client.post(f"/consultations/{draft.id}/issue")
+
+    response = client.post(
+        f"/consultations/{draft.id}/deadline", data={"deadline": day, "deadline_time": "17:00"}
+    )
+
+    assert response.status_code == 400
+    assert message in response.get_data(as_text=True)

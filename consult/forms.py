@@ -1,0 +1,42 @@
+"""Form pieces more than one feature uses."""
+
+from datetime import datetime, time
+
+from govuk_frontend_wtf.wtforms_widgets import GovDateInput, GovSelect
+from wtforms import DateField, SelectField
+from wtforms.validators import InputRequired
+
+from consult.dates import LONDON, format_time
+
+# Times a deadline can fall at, in London: every half hour from 8am to 8pm.
+DEADLINE_TIMES = [f"{hour:02d}:{minute:02d}" for hour in range(8, 21) for minute in (0, 30)]
+
+
+def _time_label(value):
+    hour, minute = (int(part) for part in value.split(":"))
+    return format_time(datetime(2017, 1, 1, hour, minute, tzinfo=LONDON))
+
+
+def deadline_date_field(label="Deadline"):
+    return DateField(
+        label,
+        format="%d %m %Y",
+        widget=GovDateInput(),
+        validators=[InputRequired(message="Enter the deadline's date")],
+    )
+
+
+def deadline_time_field(label="Time"):
+    return SelectField(
+        label,
+        choices=[(value, _time_label(value)) for value in DEADLINE_TIMES],
+        default="17:00",
+        widget=GovSelect(),
+        validators=[InputRequired(message="Choose the deadline's time")],
+    )
+
+
+def london_deadline(day, time_of_day):
+    """The aware datetime for a date and an "HH:MM" London time."""
+    hour, minute = (int(part) for part in time_of_day.split(":"))
+    return datetime.combine(day, time(hour, minute), tzinfo=LONDON)
