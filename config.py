@@ -147,6 +147,9 @@ class Config:
     # where the consultation accepts them, and to read what was sent).
     LINK_DAYS_AFTER_DEADLINE = _int("LINK_DAYS_AFTER_DEADLINE", 28)
 
+    # Look-ups of partners' tokens allowed per client address.
+    TOKEN_LOOKUP_LIMIT = os.environ.get("TOKEN_LOOKUP_LIMIT", "10 per minute;100 per hour")
+
     WTF_CSRF_TIME_LIMIT = None  # bound to the session, so a slow writer loses nothing
     MAX_CONTENT_LENGTH = 10 * 1024 * 1024
     UPLOAD_DIR = os.environ.get("UPLOAD_DIR") or str(INSTANCE_DIR / "uploads")

@@ -25,6 +25,7 @@ def create_app(config_class=None):
             Path(uri.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
 
     _init_templates(app)
+    _mask_tokens_in_logs()
     _init_extensions(app)
 
     from consult import security
@@ -37,11 +38,13 @@ def create_app(config_class=None):
     from consult.correspondence.routes import mailbox_bp
     from consult.errors import init_app as init_errors
     from consult.issuing.routes import bp as issuing_bp
+    from consult.respond.routes import bp as respond_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(consultations_bp)
     app.register_blueprint(correspondence_bp)
     app.register_blueprint(issuing_bp)
+    app.register_blueprint(respond_bp)
     if app.config["MAIL_BACKEND"] == "mailbox":
         app.register_blueprint(mailbox_bp)
     init_errors(app)
@@ -74,11 +77,13 @@ def _init_templates(app):
     WTFormsHelpers(app)
 
     from consult import dates, text
+    from consult.db import utcnow
 
     app.jinja_env.filters["datetime"] = dates.format_datetime
     app.jinja_env.filters["short_datetime"] = dates.format_short_datetime
     app.jinja_env.filters["date"] = dates.format_date
     app.jinja_env.filters["paragraphs"] = text.paragraphs
+    app.jinja_env.filters["time_left"] = lambda deadline: dates.time_left(deadline, utcnow())
 
     @app.context_processor
     def service_details():
@@ -104,3 +109,15 @@ def _init_extensions(app):
     limiter.init_app(app)
     login_manager.init_app(app)
     sessions.init_app(app)
+
+
+def _mask_tokens_in_logs():
+    """Keep partners' tokens out of access logs: /r/<token> is logged as /r/[token]."""
+    import logging
+
+    from consult.logs import TokenMaskingFilter
+
+    for name in ("werkzeug", "gunicorn.access", "gunicorn.error", "celery", "consult"):
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, TokenMaskingFilter) for f in logger.filters):
+            logger.addFilter(TokenMaskingFilter())

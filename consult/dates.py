@@ -49,3 +49,18 @@ def format_short_datetime(value):
     if value is None:
         return ""
     return f"{format_date(value, with_weekday=False)}, {format_time(value)}"
+
+
+def time_left(deadline, now):
+    """'3 days left', '1 day left', '5 hours left', 'less than an hour left', or
+    'the deadline has passed'."""
+    remaining = (deadline - now).total_seconds()
+    if remaining <= 0:
+        return "the deadline has passed"
+    days = int(remaining // 86400)
+    if days >= 1:
+        return f"{days} day{'s' if days != 1 else ''} left"
+    hours = int(remaining // 3600)
+    if hours >= 1:
+        return f"{hours} hour{'s' if hours != 1 else ''} left"
+    return "less than an hour left"

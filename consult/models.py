@@ -9,7 +9,7 @@ from consult.files.models import StoredFile
 from consult.health.models import WorkerHeartbeat
 from consult.issuing.models import LinkToken, RecipientLink, Request
 from consult.reminders.models import ReminderSlot
-from consult.respond.models import Response
+from consult.respond.models import Response, ResponseDraft
 
 __all__ = [
     "AuditEvent",
@@ -25,6 +25,7 @@ __all__ = [
     "ReminderSlot",
     "Request",
     "Response",
+    "ResponseDraft",
     "Score",
     "Sector",
     "SendAllowance",

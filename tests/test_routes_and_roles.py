@@ -9,6 +9,7 @@ to sign in.
 from dataclasses import dataclass
 
 import pytest
+from flask import url_for
 from sqlalchemy import select
 
 from consult.correspondence.mailbox import list_emails
@@ -16,10 +17,13 @@ from consult.correspondence.models import Message
 from consult.extensions import db
 from consult.issuing import services as issuing
 from consult.issuing.models import RecipientLink, Request
+from consult.issuing.tokens import create_token
 from tests import factories
 from worker.tasks.correspondence import deliver_messages
 
 PUBLIC = "public"
+# Partner pages: no sign-in, but only through a session a partner's link started.
+PARTNER = "partner"
 SIGNED_IN = frozenset({"officer", "scrutiny", "admin"})
 OFFICERS = frozenset({"officer", "admin"})
 ROLES = ("anonymous", "officer", "scrutiny", "admin")
@@ -34,6 +38,7 @@ class Samples:
     request: object = None
     link: object = None
     mailbox_email: str = ""
+    token: str = ""
 
 
 def make_samples(app):
@@ -46,7 +51,10 @@ def make_samples(app):
     message = db.session.scalar(select(Message))
     deliver_messages([message.id])
     emails, _total = list_emails(app.config["MAILBOX_DIR"], 1)
+    _row, token = create_token(db.session.scalar(select(RecipientLink)))
+    db.session.commit()
     return Samples(
+        token=token,
         message=message,
         consultation=consultation,
         request=db.session.scalar(select(Request)),
@@ -105,6 +113,17 @@ ROUTES = {
         OFFICERS,
     ),
     ("static", "GET"): (lambda s: {"filename": "css/consult.css"}, PUBLIC),
+    ("respond.landing", "GET"): (lambda s: {"token": s.token}, PUBLIC),
+    ("respond.start", "POST"): (lambda s: {"token": s.token}, PUBLIC),
+    ("respond.overview", "GET"): (lambda s: {}, PARTNER),
+    ("respond.answer", "GET"): (lambda s: {}, PARTNER),
+    ("respond.answer", "POST"): (lambda s: {}, PARTNER),
+    ("respond.check", "GET"): (lambda s: {}, PARTNER),
+    ("respond.check", "POST"): (lambda s: {}, PARTNER),
+    ("respond.sent", "GET"): (lambda s: {"version": 1}, PARTNER),
+    ("respond.decline", "GET"): (lambda s: {}, PARTNER),
+    ("respond.decline", "POST"): (lambda s: {}, PARTNER),
+    ("respond.undo_decline", "POST"): (lambda s: {}, PARTNER),
 }
 
 
@@ -128,6 +147,9 @@ def test_every_view_declares_its_access_and_it_matches_the_table(app):
         if endpoint == "static":
             continue
         declared = app.view_functions[endpoint].access
+        if allowed == PARTNER:
+            assert declared == PUBLIC, endpoint  # no sign-in; the partner session guards it
+            continue
         expected = PUBLIC if allowed == PUBLIC else tuple(sorted(allowed))
         assert (declared if declared == PUBLIC else tuple(sorted(declared))) == expected, endpoint
 
@@ -149,11 +171,9 @@ def test_each_role_gets_what_the_table_says(app, client, sign_in, role):
 
     problems = []
     for (endpoint, method), (arguments, allowed) in sorted(ROUTES.items()):
-        if endpoint == "auth.sign_out":
-            continue  # signing out would end the session the other routes need
+        if endpoint == "auth.sign_out" or allowed == PARTNER:
+            continue  # sign-out ends the session; partner pages: see the test below
         with app.test_request_context():
-            from flask import url_for
-
             url = url_for(endpoint, **arguments(samples))
         response = client.open(url, method=method)
         status = response.status_code
@@ -176,3 +196,34 @@ def test_signing_out_needs_a_session(client, sign_in):
     sign_in("scrutiny")
     response = client.post("/sign-out")
     assert response.status_code == 302 and response.headers["Location"].endswith("/sign-in")
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_partner_pages_need_a_partner_link_whoever_is_signed_in(app, client, sign_in, role):
+    samples = make_samples(app)
+    if role != "anonymous":
+        sign_in(role)
+
+    for (endpoint, method), (arguments, allowed) in sorted(ROUTES.items()):
+        if allowed != PARTNER:
+            continue
+        with app.test_request_context():
+            url = url_for(endpoint, **arguments(samples))
+        response = client.open(url, method=method)
+        assert response.status_code == 403, f"{method} {url} as {role}"
+        assert "Open the link in your email again" in response.get_data(as_text=True)
+
+
+def test_a_partner_link_reaches_only_its_own_requests_pages(app, client):
+    samples = make_samples(app)
+    other_school = factories.create_organisation("Wales High School")
+    officer = factories.create_user("officer")
+    issuing.add_recipient_after_issue(
+        samples.consultation, other_school, other_school.contacts, by=officer
+    )
+    db.session.commit()
+
+    assert client.post(f"/r/{samples.token}").status_code == 303
+    page = client.get("/respond").get_data(as_text=True)
+
+    assert "Wingfield Academy" in page and "Wales High School" not in page

@@ -89,3 +89,25 @@ def deadline_changed(link, *, link_url, old_deadline):
         text=render_template("emails/deadline_changed.txt", **context),
         html=render_template("emails/deadline_changed.html", **context),
     )
+
+
+def response_reference(response):
+    """The reference a partner quotes: consultation, request and version."""
+    request = response.request
+    return f"{request.consultation.reference}-{request.id}-{response.version}"
+
+
+def acknowledgement(link, response, *, late=False):
+    """Thanks the partner who sent a response, with a copy of what they said."""
+    consultation = link.request.consultation
+    context = {
+        **_link_context(link, link_url=None),
+        "response": response,
+        "reference": response_reference(response),
+        "late": late,
+    }
+    return Email(
+        subject=checked_header(f"{consultation.title}: we have your response"),
+        text=render_template("emails/acknowledgement.txt", **context),
+        html=render_template("emails/acknowledgement.html", **context),
+    )

@@ -74,3 +74,32 @@ class Response(db.Model):
     @property
     def channel_name(self):
         return CHANNEL_NAMES[self.channel]
+
+
+class ResponseDraft(db.Model):
+    """The answer an organisation is still writing: one per request, shared by its contacts.
+
+    ``revision`` goes up with every save; a save from a form opened at an older revision is
+    refused, so one contact never silently overwrites another's words.
+    """
+
+    __tablename__ = "response_drafts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("requests.id"), unique=True)
+    revision: Mapped[int] = mapped_column(default=1)
+    stance: Mapped[str | None] = mapped_column(String(30))
+    alternative_option_id: Mapped[int | None] = mapped_column(ForeignKey("options.id"))
+    comments: Mapped[str] = mapped_column(Text, default="")
+    letter_file_id: Mapped[int | None] = mapped_column(ForeignKey("stored_files.id"))
+    responder_name: Mapped[str] = mapped_column(String(200), default="")
+    responder_role: Mapped[str] = mapped_column(String(200), default="")
+    publication: Mapped[str | None] = mapped_column(String(30))
+    answers_for_organisation: Mapped[bool] = mapped_column(default=False)
+    # The response version the writer started from (None: there was none yet).
+    based_on_version: Mapped[int | None]
+    saved_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    saved_by_link_id: Mapped[int | None] = mapped_column(ForeignKey("recipient_links.id"))
+
+    alternative_option = relationship("Option")
+    letter_file = relationship("StoredFile")

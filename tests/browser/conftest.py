@@ -57,6 +57,21 @@ def page_without_javascript(browser):
     context.close()
 
 
+def _is_govuk_conditional_reveal_note(violation):
+    """GOV.UK Frontend puts aria-expanded on a radio that reveals a follow-up question.
+    ARIA does not list it for radios, but the Design System keeps it on purpose: screen
+    readers announce it (alphagov/govuk-frontend#979, a documented known issue). Only that
+    exact finding is set aside; every other rule, on every element, still counts."""
+    if violation["id"] != "aria-allowed-attr":
+        return False
+    return all(
+        'class="govuk-radios__input"' in node["html"]
+        and 'aria-controls="conditional-' in node["html"]
+        and all("aria-expanded" in check["message"] for check in node["any"] + node["all"])
+        for node in violation["nodes"]
+    )
+
+
 @pytest.fixture
 def assert_accessible():
     """Run axe-core on the page; fail with its report on any violation."""
@@ -66,6 +81,11 @@ def assert_accessible():
 
     def check(page):
         results = axe.run(page, options={"runOnly": {"type": "tag", "values": AXE_TAGS}})
+        results.response["violations"] = [
+            violation
+            for violation in results.response["violations"]
+            if not _is_govuk_conditional_reveal_note(violation)
+        ]
         assert results.violations_count == 0, f"{page.url}\n{results.generate_report()}"
 
     return check

@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: 82baff48cbba
+Revision ID: 6c5172f9206c
 Revises: 
-Create Date: 2026-11-22 14:41:19.682960
+Create Date: 2026-11-22 15:15:44.492907
 
 """
 from alembic import op
@@ -12,7 +12,7 @@ import consult.db
 
 
 # revision identifiers, used by Alembic.
-revision = '82baff48cbba'
+revision = '6c5172f9206c'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -261,6 +261,28 @@ def upgrade():
     with op.batch_alter_table('link_tokens', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_link_tokens_link_id'), ['link_id'], unique=False)
 
+    op.create_table('response_drafts',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('request_id', sa.Integer(), nullable=False),
+    sa.Column('revision', sa.Integer(), nullable=False),
+    sa.Column('stance', sa.String(length=30), nullable=True),
+    sa.Column('alternative_option_id', sa.Integer(), nullable=True),
+    sa.Column('comments', sa.Text(), nullable=False),
+    sa.Column('letter_file_id', sa.Integer(), nullable=True),
+    sa.Column('responder_name', sa.String(length=200), nullable=False),
+    sa.Column('responder_role', sa.String(length=200), nullable=False),
+    sa.Column('publication', sa.String(length=30), nullable=True),
+    sa.Column('answers_for_organisation', sa.Boolean(), nullable=False),
+    sa.Column('based_on_version', sa.Integer(), nullable=True),
+    sa.Column('saved_at', consult.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('saved_by_link_id', sa.Integer(), nullable=True),
+    sa.ForeignKeyConstraint(['alternative_option_id'], ['options.id'], name=op.f('fk_response_drafts_alternative_option_id_options')),
+    sa.ForeignKeyConstraint(['letter_file_id'], ['stored_files.id'], name=op.f('fk_response_drafts_letter_file_id_stored_files')),
+    sa.ForeignKeyConstraint(['request_id'], ['requests.id'], name=op.f('fk_response_drafts_request_id_requests')),
+    sa.ForeignKeyConstraint(['saved_by_link_id'], ['recipient_links.id'], name=op.f('fk_response_drafts_saved_by_link_id_recipient_links')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_response_drafts')),
+    sa.UniqueConstraint('request_id', name=op.f('uq_response_drafts_request_id'))
+    )
     op.create_table('responses',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('request_id', sa.Integer(), nullable=False),
@@ -366,6 +388,7 @@ def downgrade():
 
     op.drop_table('messages')
     op.drop_table('responses')
+    op.drop_table('response_drafts')
     with op.batch_alter_table('link_tokens', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_link_tokens_link_id'))
 
