@@ -14,8 +14,10 @@ from flask import (
     g,
     redirect,
     render_template,
+    request,
     url_for,
 )
+from flask_wtf.csrf import CSRFError
 from sqlalchemy import select
 
 from consult.auth.access import public
@@ -31,6 +33,7 @@ from consult.respond.forms import (
     StartForm,
     SubmitResponseForm,
     UndoDeclineForm,
+    clean_text,
 )
 
 bp = Blueprint("respond", __name__)
@@ -76,6 +79,35 @@ def _problem_page(problem):
         advice=advice,
         contact=current_app.config["MAIL_REPLY_TO"] or current_app.config["MAIL_DEFAULT_SENDER"],
     ), status
+
+
+@bp.errorhandler(CSRFError)
+def _stale_form(error):
+    """A form sent with a stale or missing CSRF token (after a long pause, say). The
+    partner's words are not lost: they come back in the form, to send again."""
+    if request.endpoint != "respond.answer":
+        return _problem_page("no-session")
+    state = links.current_partner()
+    if not state.ok:
+        return render_template(
+            "respond/words_kept.html",
+            comments=clean_text(request.form.get("comments", "")),
+            contact=current_app.config["MAIL_REPLY_TO"]
+            or current_app.config["MAIL_DEFAULT_SENDER"],
+        ), 400
+    g.link, g.request, g.consultation = (
+        state.link,
+        state.link.request,
+        state.link.request.consultation,
+    )
+    form = ResponseForm(formdata=request.form)
+    _form_choices(form, g.consultation)
+    return render_template(
+        "respond/answer.html",
+        form=form,
+        stale=True,
+        **_consultation_context(g.link),
+    ), 400
 
 
 @bp.after_request
