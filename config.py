@@ -124,6 +124,8 @@ class Config:
     MAIL_SENDING_TIMEOUT_SECONDS = _int("MAIL_SENDING_TIMEOUT_SECONDS", 10 * 60)
     # A delivery task asked for but not started by then (a lost task) is asked for again.
     MAIL_REQUEUE_AFTER_SECONDS = _int("MAIL_REQUEUE_AFTER_SECONDS", 5 * 60)
+    # How often beat looks for reminders that are due.
+    REMINDER_SWEEP_SECONDS = _int("REMINDER_SWEEP_SECONDS", 5 * 60)
     # How often beat sweeps the outbox.
     OUTBOX_SWEEP_SECONDS = _int("OUTBOX_SWEEP_SECONDS", 30)
     MAIL_SUPPRESS_SEND = False

@@ -38,6 +38,7 @@ def create_app(config_class=None):
     from consult.correspondence.routes import mailbox_bp
     from consult.errors import init_app as init_errors
     from consult.issuing.routes import bp as issuing_bp
+    from consult.reminders.routes import bp as reminders_bp
     from consult.respond.routes import bp as respond_bp
 
     app.register_blueprint(auth_bp)
@@ -45,6 +46,7 @@ def create_app(config_class=None):
     app.register_blueprint(correspondence_bp)
     app.register_blueprint(issuing_bp)
     app.register_blueprint(respond_bp)
+    app.register_blueprint(reminders_bp)
     if app.config["MAIL_BACKEND"] == "mailbox":
         app.register_blueprint(mailbox_bp)
     init_errors(app)

@@ -7,6 +7,10 @@ def beat_schedule(config):
             "task": "consult.correspondence.sweep_outbox",
             "schedule": float(config["OUTBOX_SWEEP_SECONDS"]),
         },
+        "sweep-reminders": {
+            "task": "consult.reminders.sweep",
+            "schedule": float(config["REMINDER_SWEEP_SECONDS"]),
+        },
         "check-worker-health": {
             "task": "consult.health.record_heartbeat",
             "schedule": 60.0,

@@ -19,14 +19,15 @@ class Problem(NamedTuple):
     part: str
 
 
-def readiness_problems(consultation):
+def readiness_problems(consultation, now=None):
     """Every reason the consultation cannot be issued yet: [] when it is ready."""
+    now = now or utcnow()
     problems = []
     if consultation.preferred_option is None:
         problems.append(Problem("Choose the preferred option", "options"))
     if not consultation.question.strip():
         problems.append(Problem("Enter the question partners are asked", "details"))
-    if consultation.deadline_at is None or consultation.deadline_at <= utcnow():
+    if consultation.deadline_at is None or consultation.deadline_at <= now:
         problems.append(Problem("Set a deadline in the future", "details"))
     letter = consultation.letter or ""
     if not letter.strip():

@@ -25,7 +25,7 @@ from consult.correspondence.models import LINK_PLACEHOLDER, Message
 from consult.correspondence.sealing import SealError, unseal
 from consult.db import utcnow
 from consult.extensions import db
-from consult.issuing.models import Request
+from consult.issuing.models import OUTSTANDING_STATES, Request
 
 INVITATION_KINDS = ("invitation", "link_resent")
 
@@ -55,6 +55,25 @@ def claim(message_id, now=None):
         .values(status="sending", sending_started_at=now, attempts=Message.attempts + 1)
     )
     return result.rowcount == 1
+
+
+def cancel_if_no_longer_wanted(message, now=None):
+    """A reminder whose request has been answered, declined or withdrawn since it was
+    stored is not sent: True (and the message cancelled) in that case."""
+    if message.kind != "reminder" or message.request_id is None:
+        return False
+    request = db.session.get(Request, message.request_id)
+    consultation = request.consultation
+    if request.status in OUTSTANDING_STATES and consultation.state == "open":
+        return False
+    message.status = "cancelled"
+    message.sealed_link = None
+    message.last_error = (
+        f"Not sent: the request is {request.status}"
+        if request.status not in OUTSTANDING_STATES
+        else "Not sent: the consultation is closed"
+    )
+    return True
 
 
 def retry_delay(attempts, config):

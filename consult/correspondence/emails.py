@@ -111,3 +111,30 @@ def acknowledgement(link, response, *, late=False):
         text=render_template("emails/acknowledgement.txt", **context),
         html=render_template("emails/acknowledgement.html", **context),
     )
+
+
+def reminder(link, *, link_url, now):
+    """A reminder saying how long is actually left, or how late it is."""
+    from consult.dates import time_left
+
+    consultation = link.request.consultation
+    late = now > consultation.deadline_at
+    if late:
+        days_late = (now - consultation.deadline_at).days
+        when = (
+            f"The deadline was {format_datetime(consultation.deadline_at)}"
+            + (f", {days_late} day{'s' if days_late != 1 else ''} ago" if days_late else "")
+            + ". Late replies are still accepted, and will be marked as late."
+        )
+        subject = f"Reminder: {consultation.title}: the deadline has passed"
+    else:
+        left = time_left(consultation.deadline_at, now)
+        deadline = format_datetime(consultation.deadline_at)
+        when = f"{left[0].upper()}{left[1:]}: the deadline is {deadline}."
+        subject = f"Reminder: {consultation.title}: {left}"
+    context = {**_link_context(link, link_url), "when": when, "late": late}
+    return Email(
+        subject=checked_header(subject),
+        text=render_template("emails/reminder.txt", **context),
+        html=render_template("emails/reminder.html", **context),
+    )

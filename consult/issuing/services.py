@@ -15,6 +15,7 @@ from consult.db import utcnow
 from consult.extensions import db
 from consult.issuing.models import OUTSTANDING_STATES, LinkToken, RecipientLink, Request
 from consult.issuing.tokens import create_token
+from consult.reminders import services as reminders
 
 
 class IssuingError(ValueError):
@@ -151,7 +152,7 @@ def issue(consultation, *, by, now=None):
     now = now or utcnow()
     if consultation.state != "draft":
         raise AlreadyIssued("This consultation has already been issued")
-    problems = readiness_problems(consultation)
+    problems = readiness_problems(consultation, now)
     if problems:
         raise IssuingError("; ".join(problem.text for problem in problems))
     if not _open_if_draft(consultation, now):
@@ -171,6 +172,7 @@ def issue(consultation, *, by, now=None):
     for request in requests:
         request.status = "issued"
         request.issued_at = now
+        reminders.create_slots(request, now)
         for link in request.links:
             if link.contact.email:
                 _invite(link, now)
@@ -204,6 +206,7 @@ def add_recipient_after_issue(consultation, organisation, contacts, *, by, now=N
         )
         db.session.add(request)
         db.session.flush()
+        reminders.create_slots(request, now)
     elif request.status == "withdrawn":
         raise IssuingError(f"The request to {organisation.name} was withdrawn")
     linked = {link.contact_id for link in request.links}
@@ -315,6 +318,7 @@ def change_deadline(consultation, new_deadline, *, by, tell_partners=False, now=
                 ),
             )
             told += 1
+    reminders.reschedule(consultation, now)
     audit.record(
         "deadline changed",
         user=by,

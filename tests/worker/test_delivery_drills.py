@@ -186,3 +186,25 @@ def test_drill_postgresql_restarted_during_sending(tmp_path, smtp_server):
             worker.stop()
             print(worker.log()[-5000:])
         postgres.stop()
+
+
+def test_beat_and_worker_deliver_a_due_reminder_end_to_end(worker_for, smtp_server):
+    from sqlalchemy import update
+
+    from consult.db import utcnow
+    from consult.reminders.models import ReminderSlot
+
+    issue_to(2)
+    db.session.execute(
+        update(ReminderSlot).where(ReminderSlot.offset_days == -7).values(due_at=utcnow())
+    )
+    db.session.commit()
+
+    worker_for(REMINDER_SWEEP_SECONDS=1)
+
+    def reminders_arrived():
+        subjects = [message["Subject"] for _to, message in smtp_server.inbox.messages]
+        return sum(subject.startswith("Reminder: ") for subject in subjects) == 2
+
+    assert wait_until(reminders_arrived, timeout=90), statuses()
+    assert wait_until(all_sent(4), timeout=30), statuses()

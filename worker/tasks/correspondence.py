@@ -20,6 +20,9 @@ def deliver_messages(message_ids):
                 continue  # sent, failed or claimed by another worker meanwhile
             db.session.commit()
             message = db.session.get(Message, message_id)
+            if delivery.cancel_if_no_longer_wanted(message):
+                db.session.commit()
+                continue
             try:
                 delivery.send_claimed(message, sender)
             except (delivery.TemporaryFailure, delivery.PermanentFailure) as failure:

@@ -1,0 +1,11 @@
+from flask_wtf import FlaskForm
+from govuk_frontend_wtf.wtforms_widgets import GovSubmitInput
+from wtforms import SubmitField
+
+
+class RemindNowForm(FlaskForm):
+    submit = SubmitField("Send the reminders", widget=GovSubmitInput())
+
+
+class CloseForm(FlaskForm):
+    submit = SubmitField("Close the consultation", widget=GovSubmitInput())

@@ -1,0 +1,109 @@
+"""Chasing: who is still to reply, reminding them now, and closing the consultation."""
+
+import re
+
+from flask import Blueprint, Response, flash, redirect, render_template, url_for
+from flask_login import current_user
+
+from consult.auth.access import roles_required, signed_in
+from consult.consultations import services as consultations
+from consult.consultations.models import Consultation
+from consult.db import utcnow
+from consult.exports import csv_text
+from consult.extensions import db
+from consult.queue import enqueue
+from consult.reminders import services
+from consult.reminders.forms import CloseForm, RemindNowForm
+
+bp = Blueprint("reminders", __name__)
+OFFICERS = ("officer", "admin")
+
+
+def _outstanding_rows(consultation):
+    rows = []
+    for request in services.fetch_outstanding_requests(consultation.id):
+        contacts = [link.contact for link in request.links if link.revoked_at is None]
+        rows.append((request, contacts))
+    return rows
+
+
+@bp.route("/consultations/<int:consultation_id>/outstanding")
+@signed_in
+def outstanding(consultation_id):
+    consultation = db.get_or_404(Consultation, consultation_id)
+    return render_template(
+        "reminders/outstanding.html",
+        consultation=consultation,
+        rows=_outstanding_rows(consultation),
+        overdue=consultation.deadline_at is not None and utcnow() > consultation.deadline_at,
+    )
+
+
+@bp.route("/consultations/<int:consultation_id>/outstanding.csv")
+@roles_required(*OFFICERS)
+def outstanding_csv(consultation_id):
+    consultation = db.get_or_404(Consultation, consultation_id)
+    rows = [
+        (
+            request.organisation.name,
+            request.status,
+            contact.name,
+            contact.role,
+            contact.email or "",
+            contact.phone,
+        )
+        for request, contacts in _outstanding_rows(consultation)
+        for contact in contacts
+    ]
+    filename = re.sub(r"[^A-Za-z0-9_-]+", "-", consultation.reference) + "-outstanding.csv"
+    return Response(
+        csv_text(["Organisation", "Status", "Contact", "Role", "Email", "Phone"], rows),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+@bp.route("/consultations/<int:consultation_id>/remind-now", methods=["GET", "POST"])
+@roles_required(*OFFICERS)
+def remind_now(consultation_id):
+    consultation = db.get_or_404(Consultation, consultation_id)
+    if consultation.state != "open":
+        flash("Only an open consultation's partners can be reminded.", "info")
+        return redirect(url_for("reminders.outstanding", consultation_id=consultation.id))
+    form = RemindNowForm()
+    if form.validate_on_submit():
+        stored = services.remind_everyone_outstanding(consultation, by=current_user)
+        db.session.commit()
+        enqueue("consult.correspondence.sweep_outbox")
+        flash(f"{len(stored)} reminders are on their way.", "success")
+        return redirect(url_for("reminders.outstanding", consultation_id=consultation.id))
+    rows = _outstanding_rows(consultation)
+    people = sum(1 for _request, contacts in rows for contact in contacts if contact.email)
+    return render_template(
+        "reminders/remind_now.html",
+        consultation=consultation,
+        form=form,
+        organisations=len(rows),
+        people=people,
+    )
+
+
+@bp.route("/consultations/<int:consultation_id>/close", methods=["GET", "POST"])
+@roles_required(*OFFICERS)
+def close(consultation_id):
+    consultation = db.get_or_404(Consultation, consultation_id)
+    if consultation.state != "open":
+        flash("Only an open consultation can be closed.", "info")
+        return redirect(url_for("issuing.send_out", consultation_id=consultation.id))
+    form = CloseForm()
+    if form.validate_on_submit():
+        consultations.close(consultation, by=current_user)
+        db.session.commit()
+        flash("The consultation is closed. No more reminders will be sent.", "success")
+        return redirect(url_for("issuing.send_out", consultation_id=consultation.id))
+    return render_template(
+        "reminders/close.html",
+        consultation=consultation,
+        form=form,
+        outstanding=len(services.fetch_outstanding_requests(consultation.id)),
+    )

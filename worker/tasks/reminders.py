@@ -1,0 +1,15 @@
+from celery import shared_task
+
+from consult.extensions import db
+from consult.queue import enqueue
+from consult.reminders import services
+
+
+@shared_task(name="consult.reminders.sweep")
+def sweep_reminders():
+    """Turn due reminder slots into messages, then ask for them to be sent."""
+    sent, skipped = services.sweep_due_slots()
+    db.session.commit()
+    if sent:
+        enqueue("consult.correspondence.sweep_outbox")
+    return {"reminders": sent, "skipped": skipped}
