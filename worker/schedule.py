@@ -11,6 +11,11 @@ def beat_schedule(config):
             "task": "consult.reminders.sweep",
             "schedule": float(config["REMINDER_SWEEP_SECONDS"]),
         },
+        # Hourly: the digest goes once a day, after 8am, and catches up after downtime.
+        "daily-digest-and-closing": {
+            "task": "consult.reminders.daily",
+            "schedule": 3600.0,
+        },
         "check-worker-health": {
             "task": "consult.health.record_heartbeat",
             "schedule": 60.0,

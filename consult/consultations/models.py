@@ -27,6 +27,7 @@ class Consultation(db.Model):
     __table_args__ = (
         CheckConstraint(in_list("state", CONSULTATION_STATES), name="state"),
         CheckConstraint("retention_days > 0", name="retention_days_positive"),
+        CheckConstraint("auto_close_days >= 0", name="auto_close_days_not_negative"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -43,6 +44,8 @@ class Consultation(db.Model):
         JSON, default=lambda: list(DEFAULT_REMINDER_OFFSETS_DAYS)
     )
     retention_days: Mapped[int] = mapped_column(default=DEFAULT_RETENTION_DAYS)
+    # Close automatically this many days after the deadline (None: an officer closes it).
+    auto_close_days: Mapped[int | None]
     state: Mapped[str] = mapped_column(String(10), default="draft")
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

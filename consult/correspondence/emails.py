@@ -138,3 +138,24 @@ def reminder(link, *, link_url, now):
         text=render_template("emails/reminder.txt", **context),
         html=render_template("emails/reminder.html", **context),
     )
+
+
+def digest(consultation, user, responded, failed, outstanding, now):
+    """The officer's daily news of one consultation."""
+    from consult.dates import format_date
+
+    context = {
+        "consultation": consultation,
+        "user": user,
+        "responded": responded,
+        "failed": failed,
+        "outstanding": outstanding,
+        "outstanding_total": sum(count for _sector, count in outstanding),
+        "deadline": format_datetime(consultation.deadline_at),
+        "base_url": current_app.config["APP_BASE_URL"].rstrip("/"),
+    }
+    return Email(
+        subject=checked_header(f"{consultation.title}: news for {format_date(now)}"),
+        text=render_template("emails/digest.txt", **context),
+        html=render_template("emails/digest.html", **context),
+    )

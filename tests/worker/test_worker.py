@@ -108,7 +108,7 @@ def test_every_scheduled_task_is_a_registered_named_task(app):
     celery = app.extensions["celery"]
     for entry in celery.conf.beat_schedule.values():
         assert entry["task"] in celery.tasks
-        assert entry["schedule"] <= 300, "longer waits belong in the database, not in beat"
+        assert entry["schedule"] <= 3600, "beat ticks; what is due lives in the database"
 
 
 def test_without_redis_the_broker_is_an_embedded_sqlite_file(tmp_path):

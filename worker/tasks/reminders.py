@@ -2,7 +2,7 @@ from celery import shared_task
 
 from consult.extensions import db
 from consult.queue import enqueue
-from consult.reminders import services
+from consult.reminders import digest, services
 
 
 @shared_task(name="consult.reminders.sweep")
@@ -13,3 +13,15 @@ def sweep_reminders():
     if sent:
         enqueue("consult.correspondence.sweep_outbox")
     return {"reminders": sent, "skipped": skipped}
+
+
+@shared_task(name="consult.reminders.daily")
+def daily():
+    """Close consultations due to close, then store the officers' digests."""
+    closed = digest.close_when_due()
+    db.session.commit()
+    digests = digest.send_digests()
+    db.session.commit()
+    if digests:
+        enqueue("consult.correspondence.sweep_outbox")
+    return {"closed": closed, "digests": digests}

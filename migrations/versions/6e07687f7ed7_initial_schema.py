@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: 6c5172f9206c
+Revision ID: 6e07687f7ed7
 Revises: 
-Create Date: 2026-11-22 15:15:44.492907
+Create Date: 2026-11-22 15:24:08.257549
 
 """
 from alembic import op
@@ -12,7 +12,7 @@ import consult.db
 
 
 # revision identifiers, used by Alembic.
-revision = '6c5172f9206c'
+revision = '6e07687f7ed7'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -81,12 +81,14 @@ def upgrade():
     sa.Column('accepts_late_replies', sa.Boolean(), nullable=False),
     sa.Column('reminder_offsets_days', sa.JSON(), nullable=False),
     sa.Column('retention_days', sa.Integer(), nullable=False),
+    sa.Column('auto_close_days', sa.Integer(), nullable=True),
     sa.Column('state', sa.String(length=10), nullable=False),
     sa.Column('created_by_id', sa.Integer(), nullable=True),
     sa.Column('created_at', consult.db.UTCDateTime(timezone=True), nullable=False),
     sa.Column('issued_at', consult.db.UTCDateTime(timezone=True), nullable=True),
     sa.Column('closed_at', consult.db.UTCDateTime(timezone=True), nullable=True),
     sa.CheckConstraint("state IN ('draft', 'open', 'closed')", name=op.f('ck_consultations_state')),
+    sa.CheckConstraint('auto_close_days >= 0', name=op.f('ck_consultations_auto_close_days_not_negative')),
     sa.CheckConstraint('retention_days > 0', name=op.f('ck_consultations_retention_days_positive')),
     sa.ForeignKeyConstraint(['created_by_id'], ['users.id'], name=op.f('fk_consultations_created_by_id_users')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_consultations')),
