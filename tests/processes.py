@@ -23,11 +23,13 @@ class WorkerProcess:
             **os.environ,
             "CONSULT_CONFIG": "test",
             "DATABASE_URL": database_url,
-            "REDIS_URL": redis_url,
             "CONSULT_INSTANCE_DIR": str(instance_dir),
             "CELERY_QUEUE": self.queue,
             **{key: str(value) for key, value in settings.items()},
         }
+        self.env.pop("REDIS_URL", None)
+        if redis_url:  # without it, the embedded SQLite broker in instance_dir
+            self.env["REDIS_URL"] = redis_url
         self.process = None
         self.log_path = instance_dir / f"worker-{self.queue}.log"
 

@@ -9,12 +9,11 @@ from sqlalchemy.orm import selectinload
 from consult.audit import services as audit
 from consult.consultations.models import Consultation
 from consult.correspondence import emails
-from consult.correspondence.models import LINK_PLACEHOLDER, Message
-from consult.correspondence.services import get_message_by_purpose, store_message
+from consult.correspondence.models import Message
 from consult.db import utcnow
 from consult.extensions import db
+from consult.issuing.links import send_link
 from consult.issuing.models import OUTSTANDING_STATES, LinkToken, RecipientLink, Request
-from consult.issuing.tokens import create_token
 from consult.reminders import services as reminders
 
 
@@ -88,38 +87,10 @@ def link_expiry(consultation):
     return consultation.deadline_at + timedelta(days=days)
 
 
-def _send_link(link, *, purpose, kind, email_for):
-    """Store one email carrying a fresh token for ``link``; once per purpose.
-
-    ``email_for(link, link_url)`` renders it; the link in the stored bodies is the
-    placeholder, and the token is sealed into the message until it is sent.
-    """
-    existing = get_message_by_purpose(purpose)
-    if existing is not None:
-        return existing
-    token_row, token = create_token(link)
-    request = link.request
-    email = email_for(link, emails.partner_link_url(LINK_PLACEHOLDER))
-    return store_message(
-        purpose=purpose,
-        kind=kind,
-        to_address=link.contact.email,
-        to_name=link.contact.name,
-        subject=email.subject,
-        text=email.text,
-        html=email.html,
-        consultation_id=request.consultation_id,
-        request_id=request.id,
-        recipient_link_id=link.id,
-        link_token_id=token_row.id,
-        token=token,
-    )
-
-
 def _invite(link, now):
     link.issued_at = now
     link.expires_at = link_expiry(link.request.consultation)
-    return _send_link(
+    return send_link(
         link,
         purpose=f"invitation:link:{link.id}",
         kind="invitation",
@@ -253,7 +224,7 @@ def resend_link(link, *, by, tokens_seen, now=None):
     _cancel_queued(Message.recipient_link_id == link.id, "A new link was sent instead")
     link.revoked_at = None
     link.expires_at = link_expiry(request.consultation)
-    message = _send_link(
+    message = send_link(
         link,
         purpose=f"link_resent:link:{link.id}:{len(tokens) + 1}",
         kind="link_resent",
@@ -309,7 +280,7 @@ def change_deadline(consultation, new_deadline, *, by, tell_partners=False, now=
         link.expires_at = expiry
         outstanding = link.request.status in OUTSTANDING_STATES and link.revoked_at is None
         if tell_partners and outstanding and link.contact.email:
-            _send_link(
+            send_link(
                 link,
                 purpose=f"deadline_changed:link:{link.id}:{new_deadline.isoformat()}",
                 kind="deadline_changed",

@@ -14,12 +14,11 @@ from sqlalchemy.orm import selectinload
 
 from consult.audit import services as audit
 from consult.correspondence import emails
-from consult.correspondence.models import LINK_PLACEHOLDER
-from consult.correspondence.services import get_message_by_purpose, store_message
+from consult.correspondence.services import get_message_by_purpose
 from consult.db import utcnow
 from consult.extensions import db
+from consult.issuing.links import send_link
 from consult.issuing.models import OUTSTANDING_STATES, RecipientLink, Request
-from consult.issuing.tokens import create_token
 from consult.reminders.models import ReminderSlot
 from consult.reminders.working_hours import next_working_time
 
@@ -126,23 +125,13 @@ def remind(request, *, purpose_suffix, now):
             continue
         purpose = f"reminder:link:{link.id}:{purpose_suffix}"
         if get_message_by_purpose(purpose) is not None:
-            continue
-        token_row, token = create_token(link)
-        email = emails.reminder(link, link_url=emails.partner_link_url(LINK_PLACEHOLDER), now=now)
+            continue  # this reminder was stored already
         stored.append(
-            store_message(
+            send_link(
+                link,
                 purpose=purpose,
                 kind="reminder",
-                to_address=link.contact.email,
-                to_name=link.contact.name,
-                subject=email.subject,
-                text=email.text,
-                html=email.html,
-                consultation_id=request.consultation_id,
-                request_id=request.id,
-                recipient_link_id=link.id,
-                link_token_id=token_row.id,
-                token=token,
+                email_for=lambda link, url: emails.reminder(link, link_url=url, now=now),
             )
         )
     return stored

@@ -1,10 +1,5 @@
 """A real Celery worker process, against Redis, runs our tasks in the app context."""
 
-import os
-import secrets
-import subprocess
-import sys
-
 import pytest
 
 from config import celery_settings
@@ -13,6 +8,7 @@ from consult.extensions import db
 from consult.health import services as health
 from tests import factories
 from tests.conftest import make_config
+from tests.processes import WorkerProcess
 from tests.services import REDIS_URL, redis_available, require
 
 
@@ -20,44 +16,15 @@ from tests.services import REDIS_URL, redis_available, require
 def redis_worker(app, database_url, tmp_path):
     """A worker process on its own queue; yields a Celery app that sends to it."""
     require(redis_available(), "Redis")
-    queue = f"test-{secrets.token_hex(4)}"
-    env = {
-        **os.environ,
-        "CONSULT_CONFIG": "test",
-        "DATABASE_URL": database_url,
-        "REDIS_URL": REDIS_URL,
-        "CONSULT_INSTANCE_DIR": str(tmp_path),
-    }
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "worker.main",
-            "worker",
-            "--pool=solo",
-            f"--queues={queue}",
-            "--loglevel=INFO",
-            "--without-gossip",
-            "--without-mingle",
-            "--without-heartbeat",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
+    worker = WorkerProcess(database_url, REDIS_URL, tmp_path).start()
     sender = create_app(
         make_config(
             database_url, tmp_path, REDIS_URL=REDIS_URL, CELERY=celery_settings(REDIS_URL, tmp_path)
         )
     ).extensions["celery"]
-    yield sender, queue
-    process.terminate()
-    output, _ = process.communicate(timeout=30)
-    print(output)
+    yield sender, worker.queue
+    worker.stop()
+    print(worker.log())
 
 
 @pytest.mark.worker
@@ -125,38 +92,11 @@ def test_without_redis_a_worker_runs_tasks_through_the_embedded_broker(app, data
     """What `make run` does on a laptop with nothing installed."""
     factories.create_user("admin")
     db.session.commit()
-    env = {
-        **os.environ,
-        "CONSULT_CONFIG": "test",
-        "DATABASE_URL": database_url,
-        "CONSULT_INSTANCE_DIR": str(tmp_path),
-    }
-    env.pop("REDIS_URL", None)
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "worker.main",
-            "worker",
-            "--pool=solo",
-            "--loglevel=INFO",
-            "--without-gossip",
-            "--without-mingle",
-            "--without-heartbeat",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
+    worker = WorkerProcess(database_url, None, tmp_path).start()
     try:
         sender = create_app(make_config(database_url, tmp_path)).extensions["celery"]
-        result = sender.send_task("consult.health.check_database")
+        result = sender.send_task("consult.health.check_database", queue=worker.queue)
         assert result.get(timeout=60) == {"users": 1, "consultations": 0}
     finally:
-        process.terminate()
-        output, _ = process.communicate(timeout=30)
-        print(output)
+        worker.stop()
+        print(worker.log())

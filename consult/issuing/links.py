@@ -1,0 +1,34 @@
+"""Emails that carry a partner's link: each with a fresh token of its own."""
+
+from consult.correspondence import emails
+from consult.correspondence.models import LINK_PLACEHOLDER
+from consult.correspondence.services import get_message_by_purpose, store_message
+from consult.issuing.tokens import create_token
+
+
+def send_link(link, *, purpose, kind, email_for):
+    """Store one email to ``link``'s contact carrying a new token; once per purpose.
+
+    ``email_for(link, link_url)`` renders it. The stored bodies hold the placeholder link;
+    the token is sealed into the message until it is sent, then wiped.
+    """
+    existing = get_message_by_purpose(purpose)
+    if existing is not None:
+        return existing
+    token_row, token = create_token(link)
+    request = link.request
+    email = email_for(link, emails.partner_link_url(LINK_PLACEHOLDER))
+    return store_message(
+        purpose=purpose,
+        kind=kind,
+        to_address=link.contact.email,
+        to_name=link.contact.name,
+        subject=email.subject,
+        text=email.text,
+        html=email.html,
+        consultation_id=request.consultation_id,
+        request_id=request.id,
+        recipient_link_id=link.id,
+        link_token_id=token_row.id,
+        token=token,
+    )
