@@ -130,6 +130,7 @@ ROUTES = {
     ("respond.check", "GET"): (lambda s: {}, PARTNER),
     ("respond.check", "POST"): (lambda s: {}, PARTNER),
     ("respond.sent", "GET"): (lambda s: {"version": 1}, PARTNER),
+    ("respond.paper", "GET"): (lambda s: {"document_id": 1}, PARTNER),
     ("respond.decline", "GET"): (lambda s: {}, PARTNER),
     ("respond.decline", "POST"): (lambda s: {}, PARTNER),
     ("respond.undo_decline", "POST"): (lambda s: {}, PARTNER),

@@ -4,6 +4,7 @@ from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import (
     GovCharacterCount,
     GovCheckboxInput,
+    GovFileInput,
     GovRadioInput,
     GovSelect,
     GovSubmitInput,
@@ -12,6 +13,7 @@ from govuk_frontend_wtf.wtforms_widgets import (
 )
 from wtforms import (
     BooleanField,
+    FileField,
     IntegerField,
     RadioField,
     SelectField,
@@ -81,6 +83,7 @@ class ResponseForm(FlaskForm):
         filters=[clean_text],
         validators=[Length(max=200, message="Your role must be 200 characters or fewer")],
     )
+    letter = FileField("Attach a signed letter (optional)", widget=GovFileInput())
     answers_for_organisation = BooleanField(widget=GovCheckboxInput())
     publication = RadioField(
         "May we publish this response in the committee report?",

@@ -25,6 +25,7 @@ from consult.consultations.models import Option
 from consult.correspondence.emails import response_reference
 from consult.dates import format_datetime
 from consult.extensions import db, limiter
+from consult.files.services import LETTER_KINDS, UploadError, send_stored_file, store_upload
 from consult.queue import enqueue
 from consult.respond import links, services
 from consult.respond.forms import (
@@ -201,30 +202,44 @@ def _fill_from(form, source):
 @public
 @partner_required
 def answer():
-    request, consultation = g.request, g.consultation
+    consultation = g.consultation
     window = services.reply_window(consultation)
     if window == "closed":
         return redirect(url_for("respond.overview"))
     form = ResponseForm()
     option_ids = _form_choices(form, consultation)
-    draft = services.get_draft(request)
+    draft = services.get_draft(g.request)
     if not form.is_submitted():
-        source = draft or services.get_current_response(request)
+        source = draft or services.get_current_response(g.request)
         if source is not None:
             _fill_from(form, source)
         form.revision.data = draft.revision if draft else 0
         if draft is not None:
             form.answers_for_organisation.data = draft.answers_for_organisation
-        return render_template("respond/answer.html", form=form, **_consultation_context(g.link))
+        return render_template(
+            "respond/answer.html",
+            form=form,
+            draft_letter=draft.letter_file if draft else None,
+            **_consultation_context(g.link),
+        )
 
     conflict = None
-    if form.validate() and (form.save.data or form.check_complete()):
+    letter_file_id = draft.letter_file_id if draft else None
+    upload = request.files.get("letter")
+    if upload and upload.filename:
+        try:
+            letter_file_id = store_upload(upload, LETTER_KINDS).id
+        except UploadError as error:
+            db.session.rollback()
+            form.validate()
+            form.letter.errors = [str(error)]
+    if not form.letter.errors and form.validate() and (form.save.data or form.check_complete()):
         alternative = (
             form.alternative_option.data if form.stance.data == ("prefers_another_option") else None
         )
         try:
             services.save_draft(
-                request,
+                g.request,
                 link=g.link,
                 revision_seen=form.revision.data or 0,
                 fields={
@@ -235,6 +250,7 @@ def answer():
                     "responder_role": form.responder_role.data or "",
                     "publication": form.publication.data or None,
                     "answers_for_organisation": bool(form.answers_for_organisation.data),
+                    "letter_file_id": letter_file_id,
                 },
             )
             db.session.commit()
@@ -252,7 +268,11 @@ def answer():
                 return redirect(url_for("respond.overview"))
             return redirect(url_for("respond.check"))
     return render_template(
-        "respond/answer.html", form=form, conflict=conflict, **_consultation_context(g.link)
+        "respond/answer.html",
+        form=form,
+        conflict=conflict,
+        draft_letter=draft.letter_file if draft else None,
+        **_consultation_context(g.link),
     ), 400 if form.errors or conflict else 200
 
 
@@ -305,6 +325,19 @@ def check():
         changed_since=current is not None and current.version != draft.based_on_version,
         **_consultation_context(g.link),
     ), 409 if changed else 200
+
+
+@bp.route("/respond/papers/<int:document_id>")
+@public
+@partner_required
+def paper(document_id):
+    """One of the consultation's papers, for the partner to read."""
+    from consult.consultations.models import Document
+
+    document = db.session.get(Document, document_id)
+    if document is None or document.consultation_id != g.consultation.id:
+        return _problem_page("unknown")
+    return send_stored_file(document.stored_file)
 
 
 @bp.route("/respond/sent/<int:version>")

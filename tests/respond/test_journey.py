@@ -1,10 +1,12 @@
 """A partner answers through their link: open, answer, check, send, amend, decline."""
 
+import io
 import logging
 from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
+from werkzeug.datastructures import FileStorage
 
 from consult.correspondence.models import Message
 from consult.db import utcnow
@@ -332,3 +334,58 @@ def test_tokens_never_reach_the_logs(app, issued, caplog):
 
     assert token not in caplog.text
     assert "/r/[token]" in caplog.text
+
+
+def test_a_partner_attaches_a_signed_letter(client, issued):
+    from tests.files.samples import EXE_BYTES, pdf_bytes
+
+    open_link(client, new_token())
+
+    refused = client.post(
+        "/respond/answer",
+        data={**ANSWER, "letter": (io.BytesIO(EXE_BYTES), "letter.pdf")},
+        content_type="multipart/form-data",
+    )
+    assert refused.status_code == 400
+    assert "must be a PDF or Word file" in refused.get_data(as_text=True)
+    assert db.session.scalar(select(ResponseDraft)) is None
+
+    taken = client.post(
+        "/respond/answer",
+        data={**ANSWER, "letter": (io.BytesIO(pdf_bytes()), "Signed letter.pdf")},
+        content_type="multipart/form-data",
+    )
+    assert taken.status_code == 302
+    assert "Signed letter.pdf" in client.get("/respond/check").get_data(as_text=True)
+    revision = db.session.scalar(select(ResponseDraft.revision))
+    client.post("/respond/check", data={"revision": revision, "version_seen": 0})
+    response = db.session.scalar(select(Response))
+    assert response.letter_file.original_filename == "Signed letter.pdf"
+
+
+def test_partners_read_the_papers_of_their_own_consultation_only(client, issued, app):
+    from consult.consultations.models import Document
+    from consult.files.services import PAPER_KINDS, store_upload
+    from tests.files.samples import pdf_bytes
+
+    stored = store_upload(
+        FileStorage(stream=io.BytesIO(pdf_bytes()), filename="Options appraisal.pdf"),
+        PAPER_KINDS,
+    )
+    document = Document(
+        consultation_id=issued.id, stored_file_id=stored.id, title="Annex 1: options appraisal"
+    )
+    db.session.add(document)
+    db.session.commit()
+    open_link(client, new_token())
+
+    overview = client.get("/respond").get_data(as_text=True)
+    download = client.get(f"/respond/papers/{document.id}")
+
+    assert f'href="/respond/papers/{document.id}"' in overview
+    assert download.status_code == 200
+    assert download.headers["Content-Disposition"].startswith("attachment;")
+    assert "Options appraisal.pdf" in download.headers["Content-Disposition"]
+    assert download.headers["Content-Type"] == "application/pdf"
+    assert download.headers["X-Content-Type-Options"] == "nosniff"
+    assert client.get(f"/respond/papers/{document.id + 1000}").status_code == 404
