@@ -28,7 +28,7 @@ class LinkState:
 
     link: RecipientLink | None = None
     token: LinkToken | None = None
-    problem: str | None = None  # unknown, replaced, revoked, expired, withdrawn
+    problem: str | None = None  # unknown, replaced, revoked, expired, withdrawn, closed
 
     @property
     def ok(self):
@@ -41,6 +41,8 @@ def _check(token_row, link, now):
     request = link.request
     if request.status == "withdrawn":
         return LinkState(link=link, token=token_row, problem="withdrawn")
+    if request.consultation.state == "closed":
+        return LinkState(link=link, token=token_row, problem="closed")
     if link.revoked_at is not None:
         return LinkState(link=link, token=token_row, problem="revoked")
     if token_row.revoked_at is not None:

@@ -63,6 +63,12 @@ LINK_PROBLEMS = {
         "This request has been withdrawn",
         "The council no longer needs a reply from your organisation.",
     ),
+    "closed": (
+        410,
+        "This consultation has closed",
+        "Replies can no longer be sent or changed. Your organisation's reply, if it sent "
+        "one, has been kept.",
+    ),
     "no-session": (
         403,
         "Open the link in your email again",

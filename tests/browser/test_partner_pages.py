@@ -75,6 +75,51 @@ def test_preferring_another_option_reveals_the_choice(page, live_server, assert_
     assert_accessible(page)
 
 
+def test_amending_a_sent_response_is_accessible(page, live_server, assert_accessible, token):
+    page.goto(f"{live_server}/r/{token}")
+    page.get_by_role("button", name="Respond for Wingfield Academy").click()
+    page.get_by_role("link", name="Give your organisation's view").click()
+    answer(page)
+    page.get_by_role("button", name="Continue").click()
+    page.get_by_role("button", name="Send the response").click()
+    page.get_by_role("link", name="See your organisation's response").click()
+
+    page.get_by_role("link", name="Change the response").click()
+    page.get_by_label("We support it", exact=True).check()
+    # Whoever amends confirms again that they answer for the organisation.
+    page.get_by_label("I am answering for Wingfield Academy").check()
+    page.get_by_role("button", name="Continue").click()
+    expect(page.get_by_text("This replaces the response your organisation sent")).to_be_visible()
+    assert_accessible(page)
+    page.get_by_role("button", name="Send the response").click()
+    expect(page.get_by_role("heading", name="Response sent")).to_be_visible()
+
+
+@pytest.mark.parametrize("problem", ["withdrawn", "replaced", "expired", "closed"])
+def test_each_bad_link_page_is_accessible(page, live_server, assert_accessible, token, problem):
+    from datetime import timedelta
+
+    from consult.consultations import services as consultations
+    from consult.db import utcnow
+
+    link = db.session.scalar(select(RecipientLink))
+    officer = factories.create_user("officer")
+    if problem == "withdrawn":
+        issuing.withdraw(link.request, by=officer)
+    elif problem == "replaced":
+        issuing.resend_link(link, by=officer, tokens_seen=2)
+    elif problem == "expired":
+        link.expires_at = utcnow() - timedelta(minutes=1)
+    else:
+        consultations.close(link.request.consultation, by=officer)
+    db.session.commit()
+
+    page.goto(f"{live_server}/r/{token}")
+
+    expect(page.get_by_role("heading", level=1)).to_be_visible()
+    assert_accessible(page)
+
+
 def test_declining_and_bad_links_are_accessible(page, live_server, assert_accessible, token):
     page.goto(f"{live_server}/r/{token[:-4]}abcd")
     expect(page.get_by_role("heading", name="This link does not work")).to_be_visible()

@@ -280,3 +280,24 @@ def test_a_response_committed_in_another_session_during_the_sweep_is_seen(
 
     names = [m.request.organisation.name for m in reminders_sent()]
     assert "Wingfield Academy" not in names
+
+
+def test_changing_the_policy_after_issue_affects_future_slots_only(consultation):
+    sweep(DEADLINE - timedelta(days=7))  # the 7-days-before slot has gone
+    consultation.reminder_offsets_days = [-7, -1]  # drop -2 and +3, add -1
+    reminders.reschedule(consultation, now=DEADLINE - timedelta(days=6))
+    db.session.commit()
+
+    offsets = db.session.scalars(
+        select(ReminderSlot.offset_days)
+        .where(ReminderSlot.request_id == request_of("Wingfield Academy").id)
+        .order_by(ReminderSlot.offset_days)
+    ).all()
+    assert offsets == [-7, -1]
+    sent = db.session.scalar(
+        select(ReminderSlot).where(
+            ReminderSlot.request_id == request_of("Wingfield Academy").id,
+            ReminderSlot.offset_days == -7,
+        )
+    )
+    assert sent.done_at is not None

@@ -280,6 +280,7 @@ def test_a_late_reply_is_accepted_where_allowed_and_marked_late(client, issued):
         ("replaced", 410, "This link has been replaced"),
         ("withdrawn", 410, "This request has been withdrawn"),
         ("expired", 410, "This link has expired"),
+        ("closed", 410, "This consultation has closed"),
     ],
 )
 def test_a_bad_link_gets_a_plain_page_that_says_what_happened(client, issued, setup, status, words):
@@ -294,6 +295,10 @@ def test_a_bad_link_gets_a_plain_page_that_says_what_happened(client, issued, se
         issuing.withdraw(link.request, by=officer)
     elif setup == "expired":
         link.expires_at = utcnow() - timedelta(minutes=1)
+    elif setup == "closed":
+        from consult.consultations import services as consultations
+
+        consultations.close(issued, by=officer)
     db.session.commit()
 
     for response in (client.get(f"/r/{token}"), client.post(f"/r/{token}")):
