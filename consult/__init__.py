@@ -36,6 +36,7 @@ def create_app(config_class=None):
     from consult.consultations.routes import bp as consultations_bp
     from consult.correspondence.routes import bp as correspondence_bp
     from consult.correspondence.routes import mailbox_bp
+    from consult.directory.routes import bp as directory_bp
     from consult.errors import init_app as init_errors
     from consult.issuing.routes import bp as issuing_bp
     from consult.reminders.routes import bp as reminders_bp
@@ -45,6 +46,7 @@ def create_app(config_class=None):
     app.register_blueprint(consultations_bp)
     app.register_blueprint(correspondence_bp)
     app.register_blueprint(issuing_bp)
+    app.register_blueprint(directory_bp)
     app.register_blueprint(respond_bp)
     app.register_blueprint(reminders_bp)
     if app.config["MAIL_BACKEND"] == "mailbox":

@@ -122,6 +122,38 @@ ROUTES = {
     ("reminders.remind_now", "POST"): (lambda s: {"consultation_id": s.consultation.id}, OFFICERS),
     ("reminders.close", "GET"): (lambda s: {"consultation_id": s.consultation.id}, OFFICERS),
     ("reminders.close", "POST"): (lambda s: {"consultation_id": s.consultation.id}, OFFICERS),
+    ("directory.index", "GET"): (lambda s: {}, SIGNED_IN),
+    ("directory.new_organisation", "GET"): (lambda s: {}, OFFICERS),
+    ("directory.new_organisation", "POST"): (lambda s: {}, OFFICERS),
+    ("directory.organisation", "GET"): (
+        lambda s: {"organisation_id": s.request.organisation_id},
+        SIGNED_IN,
+    ),
+    ("directory.edit_organisation", "GET"): (
+        lambda s: {"organisation_id": s.request.organisation_id},
+        OFFICERS,
+    ),
+    ("directory.edit_organisation", "POST"): (
+        lambda s: {"organisation_id": s.request.organisation_id},
+        OFFICERS,
+    ),
+    ("directory.archive", "POST"): (
+        lambda s: {"organisation_id": s.request.organisation_id},
+        OFFICERS,
+    ),
+    ("directory.new_contact", "GET"): (
+        lambda s: {"organisation_id": s.request.organisation_id},
+        OFFICERS,
+    ),
+    ("directory.new_contact", "POST"): (
+        lambda s: {"organisation_id": s.request.organisation_id},
+        OFFICERS,
+    ),
+    ("directory.edit_contact", "GET"): (lambda s: {"contact_id": s.link.contact_id}, OFFICERS),
+    ("directory.edit_contact", "POST"): (lambda s: {"contact_id": s.link.contact_id}, OFFICERS),
+    ("directory.remove_contact", "POST"): (lambda s: {"contact_id": s.link.contact_id}, OFFICERS),
+    ("directory.sectors", "GET"): (lambda s: {}, SIGNED_IN),
+    ("directory.add_sector", "POST"): (lambda s: {}, frozenset({"admin"})),
     ("respond.landing", "GET"): (lambda s: {"token": s.token}, PUBLIC),
     ("respond.start", "POST"): (lambda s: {"token": s.token}, PUBLIC),
     ("respond.overview", "GET"): (lambda s: {}, PARTNER),
