@@ -20,6 +20,7 @@ from consult.dates import format_datetime, london
 from consult.directory.models import Contact, Organisation
 from consult.extensions import db
 from consult.forms import london_deadline
+from consult.health.services import is_worker_running
 from consult.issuing import queries, services
 from consult.issuing.forms import (
     ChangeDeadlineForm,
@@ -83,11 +84,13 @@ def _fix_url(consultation, part):
 @signed_in
 def send_out(consultation_id):
     consultation = db.get_or_404(Consultation, consultation_id)
+    counts = correspondence.fetch_send_out(consultation.id)
     return render_template(
         "issuing/send_out.html",
         consultation=consultation,
-        counts=correspondence.fetch_send_out(consultation.id),
+        counts=counts,
         problems=correspondence.fetch_delivery_problems(consultation.id),
+        worker_stopped=bool(counts["waiting"]) and not is_worker_running(),
     )
 
 

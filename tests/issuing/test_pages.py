@@ -229,3 +229,18 @@ def test_a_bad_new_deadline_is_explained(client, sign_in, draft, day, message):
 
     assert response.status_code == 400
     assert message in response.get_data(as_text=True)
+
+
+def test_the_send_out_page_says_when_the_worker_has_stopped(client, sign_in, draft):
+    from consult.health import services as health
+
+    sign_in("officer")
+    client.post(f"/consultations/{draft.id}/issue")
+
+    stopped = client.get(f"/consultations/{draft.id}/send-out").get_data(as_text=True)
+    health.record_heartbeat()
+    db.session.commit()
+    running = client.get(f"/consultations/{draft.id}/send-out").get_data(as_text=True)
+
+    assert "mail worker has not run for a few minutes" in stopped
+    assert "mail worker has not run" not in running
