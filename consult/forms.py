@@ -17,8 +17,20 @@ def _time_label(value):
     return format_time(datetime(2017, 1, 1, hour, minute, tzinfo=LONDON))
 
 
+class ThreePartDateField(DateField):
+    """A date typed as day, month and year: GOV.UK's date input posts three values under
+    one name. Anything but three (a hand-made request) is a bad date, not a crash."""
+
+    def process_formdata(self, valuelist):
+        if valuelist and len(valuelist) != 3:
+            self.raw_data = [*valuelist, "", "", ""][:3]
+            self.data = None
+            raise ValueError("Enter a real date, for example 7 4 2017")
+        super().process_formdata(valuelist)
+
+
 def deadline_date_field(label="Deadline"):
-    return DateField(
+    return ThreePartDateField(
         label,
         format="%d %m %Y",
         widget=GovDateInput(),

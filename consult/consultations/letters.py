@@ -5,6 +5,8 @@ is saved (syntax, unknown fields, a trial render) so that a mistake is never dis
 when the letters go out.
 """
 
+from functools import lru_cache
+
 from jinja2 import StrictUndefined, TemplateSyntaxError, meta
 from jinja2.exceptions import SecurityError, UndefinedError
 from jinja2.sandbox import SandboxedEnvironment
@@ -26,6 +28,18 @@ MERGE_FIELDS = {
     "reference": "the consultation's reference",
     "question": "the question partners are asked",
 }
+
+# What the letter page starts from when a draft has no letter yet.
+STARTER_LETTER = (
+    "Dear {{ contact_name }},\n\n"
+    "I am writing to ask for {{ organisation }}'s view on {{ consultation_title }}.\n\n"
+    "{{ question }}\n\n"
+    "Our preferred option is {{ preferred_option }}. The papers and a short form for your "
+    "reply are at your own link:\n{{ link }}\n\n"
+    "Please reply by {{ deadline }}.\n\n"
+    "Yours sincerely,\n\n"
+    "{{ signatory }}"
+)
 
 _environment = SandboxedEnvironment(
     undefined=StrictUndefined, autoescape=False, keep_trailing_newline=True
@@ -82,9 +96,16 @@ def render_letter(consultation, *, contact_name, contact_role, organisation_name
     return _render(consultation.letter, values)
 
 
+@lru_cache(maxsize=16)
+def _compile(template_text):
+    """Compiled once per letter text, not once per recipient: issuing to thousands renders
+    the same letter thousands of times."""
+    return _environment.from_string(template_text)
+
+
 def _render(template_text, values):
     try:
-        return _environment.from_string(template_text).render(values)
+        return _compile(template_text).render(values)
     except TemplateSyntaxError as error:
         raise LetterError(
             f"Line {error.lineno} of the letter has a mistake: {error.message}"

@@ -94,7 +94,10 @@ class Option(db.Model):
     is_preferred: Mapped[bool] = mapped_column(default=False)
 
     consultation: Mapped[Consultation] = relationship(back_populates="options")
-    scores: Mapped[list["Score"]] = relationship(back_populates="option")
+    # Scores go with their option (the database cascades too).
+    scores: Mapped[list["Score"]] = relationship(
+        back_populates="option", cascade="all, delete-orphan", passive_deletes=True
+    )
 
     @property
     def total_score(self):

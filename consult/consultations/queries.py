@@ -1,10 +1,12 @@
 """Reads about consultations."""
 
 from sqlalchemy import case, func, select
+from sqlalchemy.orm import selectinload
 
-from consult.consultations.models import Consultation
+from consult.consultations.models import Consultation, Document, Option, Score
+from consult.directory.models import Contact
 from consult.extensions import db
-from consult.issuing.models import Request
+from consult.issuing.models import RecipientLink, Request
 
 
 def fetch_consultation_summaries():
@@ -25,4 +27,69 @@ def fetch_consultation_summaries():
         .outerjoin(Request, Request.consultation_id == Consultation.id)
         .group_by(Consultation.id)
         .order_by(state_order, Consultation.created_at.desc(), Consultation.id.desc())
+    ).all()
+
+
+def get_consultation_for_page(consultation_id):
+    """A consultation with its options, criteria and documents loaded in three queries."""
+    return db.session.scalar(
+        select(Consultation)
+        .where(Consultation.id == consultation_id)
+        .options(
+            selectinload(Consultation.options),
+            selectinload(Consultation.criteria),
+            selectinload(Consultation.documents).selectinload(Document.stored_file),
+        )
+    )
+
+
+def fetch_draft_progress(consultation):
+    """What a draft has so far, for its task list: recipients (organisations, people with an
+    email, people without) and the number of appraisal scores entered."""
+    with_email = func.count(Contact.id).filter(Contact.email.is_not(None))
+    row = db.session.execute(
+        select(
+            func.count(func.distinct(Request.id)),
+            with_email,
+            func.count(Contact.id) - with_email,
+        )
+        .select_from(Request)
+        .join(RecipientLink, RecipientLink.request_id == Request.id)
+        .join(Contact, Contact.id == RecipientLink.contact_id)
+        .where(Request.consultation_id == consultation.id, Request.status == "draft")
+    ).one()
+    scores = db.session.scalar(
+        select(func.count())
+        .select_from(Score)
+        .join(Option, Option.id == Score.option_id)
+        .where(Option.consultation_id == consultation.id)
+    )
+    return {
+        "organisations": row[0],
+        "people": row[1],
+        "without_email": row[2],
+        "scores": scores,
+    }
+
+
+def fetch_scores(consultation_id):
+    """The appraisal's cells: {(option_id, criterion_id): score}."""
+    rows = db.session.execute(
+        select(Score.option_id, Score.criterion_id, Score.value)
+        .join(Option, Option.id == Score.option_id)
+        .where(Option.consultation_id == consultation_id)
+    ).all()
+    return {(option_id, criterion_id): value for option_id, criterion_id, value in rows}
+
+
+def fetch_option_ranking(consultation_id):
+    """Options with their total score, highest first: the totals are summed here, never
+    typed in. Options with no scores total 0."""
+    total = func.coalesce(func.sum(Score.value), 0)
+    return db.session.execute(
+        select(Option, total.label("total"))
+        .outerjoin(Score, Score.option_id == Option.id)
+        .where(Option.consultation_id == consultation_id)
+        .group_by(Option.id)
+        .order_by(total.desc(), Option.position)
     ).all()

@@ -12,8 +12,8 @@ from consult.issuing.models import RecipientLink, Request
 
 
 class Problem(NamedTuple):
-    """What is wrong, and which part of the draft ("details", "options", "letter",
-    "recipients") fixes it, so a page can link to it."""
+    """What is wrong, and which part of the draft ("details", "deadline", "options",
+    "letter", "recipients") fixes it, so a page can link to it."""
 
     text: str
     part: str
@@ -28,7 +28,7 @@ def readiness_problems(consultation, now=None):
     if not consultation.question.strip():
         problems.append(Problem("Enter the question partners are asked", "details"))
     if consultation.deadline_at is None or consultation.deadline_at <= now:
-        problems.append(Problem("Set a deadline in the future", "details"))
+        problems.append(Problem("Set a deadline in the future", "deadline"))
     letter = consultation.letter or ""
     if not letter.strip():
         problems.append(Problem("Write the letter", "letter"))
