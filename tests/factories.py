@@ -66,3 +66,15 @@ def create_ready_consultation(officer, organisations, *, reference="CYPS-2017", 
     for organisation in organisations:
         issuing.add_recipient(consultation, organisation, organisation.contacts)
     return consultation
+
+
+def create_stored_pdf(filename="annex.pdf"):
+    """A one-page PDF kept the way an upload is kept."""
+    import io
+
+    from werkzeug.datastructures import FileStorage
+
+    from consult.files.services import store_upload
+    from tests.files.samples import pdf_bytes
+
+    return store_upload(FileStorage(io.BytesIO(pdf_bytes()), filename), ("pdf",))

@@ -12,6 +12,7 @@ import pytest
 from flask import url_for
 from sqlalchemy import select
 
+from consult.consultations import services as consultations
 from consult.correspondence.mailbox import list_emails
 from consult.correspondence.models import Message
 from consult.extensions import db
@@ -39,6 +40,12 @@ class Samples:
     link: object = None
     mailbox_email: str = ""
     token: str = ""
+    criterion: object = None
+    document: object = None
+
+    @property
+    def option(self):
+        return self.consultation.options[0]
 
 
 def make_samples(app):
@@ -46,6 +53,10 @@ def make_samples(app):
     officer = factories.create_user("officer")
     organisation = factories.create_organisation("Wingfield Academy")
     consultation = factories.create_ready_consultation(officer, [organisation])
+    criterion = consultations.add_criterion(consultation, "Pace of improvement")
+    document = consultations.add_document(
+        consultation, factories.create_stored_pdf(), title="Annex 1", by=officer
+    )
     issuing.issue(consultation, by=officer)
     db.session.commit()
     message = db.session.scalar(select(Message))
@@ -54,6 +65,8 @@ def make_samples(app):
     _row, token = create_token(db.session.scalar(select(RecipientLink)))
     db.session.commit()
     return Samples(
+        criterion=criterion,
+        document=document,
         token=token,
         message=message,
         consultation=consultation,
@@ -67,6 +80,60 @@ def make_samples(app):
 ROUTES = {
     ("consultations.home", "GET"): (lambda s: {}, PUBLIC),
     ("consultations.index", "GET"): (lambda s: {}, SIGNED_IN),
+    ("consultations.new", "GET"): (lambda s: {}, OFFICERS),
+    ("consultations.new", "POST"): (lambda s: {}, OFFICERS),
+    ("consultations.detail", "GET"): (lambda s: {"consultation_id": s.consultation.id}, SIGNED_IN),
+    ("consultations.details", "GET"): (lambda s: {"consultation_id": s.consultation.id}, OFFICERS),
+    ("consultations.details", "POST"): (lambda s: {"consultation_id": s.consultation.id}, OFFICERS),
+    ("consultations.deadline", "GET"): (lambda s: {"consultation_id": s.consultation.id}, OFFICERS),
+    ("consultations.deadline", "POST"): (
+        lambda s: {"consultation_id": s.consultation.id},
+        OFFICERS,
+    ),
+    ("consultations.options", "GET"): (lambda s: {"consultation_id": s.consultation.id}, OFFICERS),
+    ("consultations.options", "POST"): (lambda s: {"consultation_id": s.consultation.id}, OFFICERS),
+    ("consultations.edit_option", "GET"): (lambda s: {"option_id": s.option.id}, OFFICERS),
+    ("consultations.edit_option", "POST"): (lambda s: {"option_id": s.option.id}, OFFICERS),
+    ("consultations.prefer_option", "POST"): (lambda s: {"option_id": s.option.id}, OFFICERS),
+    ("consultations.move_option", "POST"): (lambda s: {"option_id": s.option.id}, OFFICERS),
+    ("consultations.remove_option", "POST"): (lambda s: {"option_id": s.option.id}, OFFICERS),
+    ("consultations.appraisal", "GET"): (
+        lambda s: {"consultation_id": s.consultation.id},
+        OFFICERS,
+    ),
+    ("consultations.appraisal", "POST"): (
+        lambda s: {"consultation_id": s.consultation.id},
+        OFFICERS,
+    ),
+    ("consultations.edit_criterion", "GET"): (lambda s: {"criterion_id": s.criterion.id}, OFFICERS),
+    ("consultations.edit_criterion", "POST"): (
+        lambda s: {"criterion_id": s.criterion.id},
+        OFFICERS,
+    ),
+    ("consultations.move_criterion", "POST"): (
+        lambda s: {"criterion_id": s.criterion.id},
+        OFFICERS,
+    ),
+    ("consultations.remove_criterion", "POST"): (
+        lambda s: {"criterion_id": s.criterion.id},
+        OFFICERS,
+    ),
+    ("consultations.letter", "GET"): (lambda s: {"consultation_id": s.consultation.id}, OFFICERS),
+    ("consultations.letter", "POST"): (lambda s: {"consultation_id": s.consultation.id}, OFFICERS),
+    ("consultations.documents", "GET"): (
+        lambda s: {"consultation_id": s.consultation.id},
+        OFFICERS,
+    ),
+    ("consultations.documents", "POST"): (
+        lambda s: {"consultation_id": s.consultation.id},
+        OFFICERS,
+    ),
+    ("consultations.document", "GET"): (lambda s: {"document_id": s.document.id}, SIGNED_IN),
+    ("consultations.remove_document", "POST"): (
+        lambda s: {"document_id": s.document.id},
+        OFFICERS,
+    ),
+    ("consultations.copy", "POST"): (lambda s: {"consultation_id": s.consultation.id}, OFFICERS),
     ("auth.sign_in", "GET"): (lambda s: {}, PUBLIC),
     ("auth.sign_in", "POST"): (lambda s: {}, PUBLIC),
     ("auth.sign_out", "POST"): (lambda s: {}, SIGNED_IN),
@@ -76,6 +143,34 @@ ROUTES = {
     ("correspondence.message", "GET"): (lambda s: {"message_id": s.message.id}, SIGNED_IN),
     ("issuing.issue", "GET"): (lambda s: {"consultation_id": s.consultation.id}, OFFICERS),
     ("issuing.issue", "POST"): (lambda s: {"consultation_id": s.consultation.id}, OFFICERS),
+    ("issuing.recipients", "GET"): (lambda s: {"consultation_id": s.consultation.id}, SIGNED_IN),
+    ("issuing.pick_organisation", "POST"): (
+        lambda s: {"consultation_id": s.consultation.id},
+        OFFICERS,
+    ),
+    ("issuing.pick_contacts", "GET"): (
+        lambda s: {
+            "consultation_id": s.consultation.id,
+            "organisation_id": s.request.organisation_id,
+        },
+        OFFICERS,
+    ),
+    ("issuing.pick_contacts", "POST"): (
+        lambda s: {
+            "consultation_id": s.consultation.id,
+            "organisation_id": s.request.organisation_id,
+        },
+        OFFICERS,
+    ),
+    ("issuing.pick_sector", "POST"): (lambda s: {"consultation_id": s.consultation.id}, OFFICERS),
+    ("issuing.pick_people", "GET"): (lambda s: {"consultation_id": s.consultation.id}, OFFICERS),
+    ("issuing.pick_people", "POST"): (lambda s: {"consultation_id": s.consultation.id}, OFFICERS),
+    ("issuing.remove_recipient", "POST"): (
+        lambda s: {"consultation_id": s.consultation.id, "request_id": s.request.id},
+        OFFICERS,
+    ),
+    ("issuing.remove_recipient_contact", "POST"): (lambda s: {"link_id": s.link.id}, OFFICERS),
+    ("issuing.preview", "GET"): (lambda s: {"consultation_id": s.consultation.id}, SIGNED_IN),
     ("issuing.send_out", "GET"): (lambda s: {"consultation_id": s.consultation.id}, SIGNED_IN),
     ("issuing.send_out_progress", "GET"): (
         lambda s: {"consultation_id": s.consultation.id},

@@ -68,3 +68,17 @@ class ChangeDeadlineForm(FlaskForm):
         default=True,
     )
     submit = SubmitField("Change the deadline", widget=GovSubmitInput())
+
+
+class ChooseSectorForm(FlaskForm):
+    sector = SelectField(
+        "Every organisation in a sector",
+        coerce=int,
+        widget=GovSelect(),
+        validators=[InputRequired(message="Choose a sector")],
+    )
+    submit = SubmitField("Add the whole sector", widget=GovSubmitInput())
+
+
+class RemoveRecipientForm(FlaskForm):
+    submit = SubmitField("Remove", widget=GovSubmitInput())

@@ -3,7 +3,7 @@
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
-from consult.directory.models import Contact, Organisation
+from consult.directory.models import Contact, Organisation, Sector
 from consult.extensions import db
 from consult.issuing.models import LinkToken, RecipientLink, Request
 
@@ -60,4 +60,62 @@ def fetch_organisations_to_add(consultation_id):
         select(Organisation.id, Organisation.name)
         .where(Organisation.is_archived.is_(False))
         .order_by(Organisation.name)
+    ).all()
+
+
+def fetch_recipients_page(consultation_id, *, page, per_page=50):
+    """A draft's recipient organisations, a page at a time, each with its sector and its
+    contacts: three queries a page (the rows, their contacts, the count)."""
+    query = (
+        select(Request, Organisation.name, Sector.name)
+        .join(Organisation, Organisation.id == Request.organisation_id)
+        .join(Sector, Sector.id == Organisation.sector_id)
+        .where(Request.consultation_id == consultation_id)
+        .order_by(Organisation.name)
+    )
+    total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+    rows = db.session.execute(
+        query.options(selectinload(Request.links).selectinload(RecipientLink.contact))
+        .limit(per_page)
+        .offset((page - 1) * per_page)
+    ).all()
+    return rows, total
+
+
+def fetch_organisation_choices():
+    """Organisations a draft can be sent to: not archived, by name."""
+    return db.session.execute(
+        select(Organisation.id, Organisation.name)
+        .where(Organisation.is_archived.is_(False))
+        .order_by(Organisation.name)
+    ).all()
+
+
+def search_contacts(text, *, page, per_page=25):
+    """Contacts of organisations not archived whose name or email contains ``text``, with
+    their organisation: two queries a page."""
+    pattern = f"%{text.strip()}%"
+    query = (
+        select(Contact, Organisation.name)
+        .join(Organisation, Organisation.id == Contact.organisation_id)
+        .where(
+            Organisation.is_archived.is_(False),
+            Contact.name.ilike(pattern) | Contact.email.ilike(pattern),
+        )
+        .order_by(Contact.name, Organisation.name)
+    )
+    total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+    rows = db.session.execute(query.limit(per_page).offset((page - 1) * per_page)).all()
+    return rows, total
+
+
+def fetch_preview_links(consultation_id):
+    """Each recipient of a draft, for choosing whose letter to preview."""
+    return db.session.execute(
+        select(RecipientLink.id, Contact.name, Organisation.name)
+        .join(Request, Request.id == RecipientLink.request_id)
+        .join(Contact, Contact.id == RecipientLink.contact_id)
+        .join(Organisation, Organisation.id == Request.organisation_id)
+        .where(Request.consultation_id == consultation_id)
+        .order_by(Organisation.name, Contact.name)
     ).all()

@@ -3,7 +3,7 @@
 from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import select, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.orm import selectinload
 
 from consult.audit import services as audit
@@ -307,3 +307,122 @@ def _cancel_queued(condition, reason):
         .where(condition, Message.status == "queued")
         .values(status="cancelled", sealed_link=None, last_error=reason)
     )
+
+
+def add_recipients(consultation, contacts):
+    """Send a draft to each of ``contacts``, at their organisation's request (made if
+    missing). Contacts without an email, of archived organisations, or already on a
+    request are passed over. A bounded number of queries however many are added.
+
+    Returns (organisations newly asked, contacts newly added).
+    """
+    if consultation.state != "draft":
+        raise IssuingError("Recipients can only be picked while the consultation is a draft")
+    wanted = [
+        contact for contact in contacts if contact.email and not contact.organisation.is_archived
+    ]
+    organisation_ids = {contact.organisation_id for contact in wanted}
+    requests = {
+        request.organisation_id: request
+        for request in db.session.scalars(
+            select(Request).where(
+                Request.consultation_id == consultation.id,
+                Request.organisation_id.in_(organisation_ids),
+            )
+        )
+    }
+    linked = set(
+        db.session.execute(
+            select(RecipientLink.request_id, RecipientLink.contact_id)
+            .join(Request, Request.id == RecipientLink.request_id)
+            .where(Request.consultation_id == consultation.id)
+        ).all()
+    )
+    # Core inserts, many rows a statement: the ORM would insert (and RETURN) row by row.
+    new_organisations = sorted(organisation_ids - set(requests))
+    if new_organisations:
+        now = utcnow()
+        db.session.execute(
+            insert(Request),
+            [
+                {
+                    "consultation_id": consultation.id,
+                    "organisation_id": organisation_id,
+                    "status": "draft",
+                    "created_at": now,
+                }
+                for organisation_id in new_organisations
+            ],
+        )
+        requests.update(
+            db.session.execute(
+                select(Request.organisation_id, Request.id).where(
+                    Request.consultation_id == consultation.id,
+                    Request.organisation_id.in_(new_organisations),
+                )
+            ).all()
+        )
+    request_ids = {
+        organisation_id: (request if isinstance(request, int) else request.id)
+        for organisation_id, request in requests.items()
+    }
+    added = []
+    for contact in wanted:
+        key = (request_ids[contact.organisation_id], contact.id)
+        if key not in linked:
+            linked.add(key)
+            added.append(contact)
+    if added:
+        db.session.execute(
+            insert(RecipientLink),
+            [
+                {"request_id": request_ids[contact.organisation_id], "contact_id": contact.id}
+                for contact in added
+            ],
+        )
+    db.session.expire_all()
+    return len(new_organisations), len(added)
+
+
+def add_sector_recipients(consultation, sector):
+    """Every organisation in ``sector`` (not archived), with all its contacts who have an
+    email. Returns (organisations newly asked, contacts added, names of organisations
+    with nobody to send to)."""
+    from consult.directory.models import Contact, Organisation
+
+    organisations = db.session.scalars(
+        select(Organisation)
+        .where(Organisation.sector_id == sector.id, Organisation.is_archived.is_(False))
+        .options(selectinload(Organisation.contacts).selectinload(Contact.organisation))
+        .order_by(Organisation.name)
+    ).all()
+    contacts = [contact for organisation in organisations for contact in organisation.contacts]
+    unreachable = [
+        organisation.name
+        for organisation in organisations
+        if not any(contact.email for contact in organisation.contacts)
+    ]
+    organisations_added, contacts_added = add_recipients(consultation, contacts)
+    return organisations_added, contacts_added, unreachable
+
+
+def remove_recipient(request):
+    """Take an organisation off a draft's recipients."""
+    if request.status != "draft":
+        raise IssuingError("Only a draft's recipients can be removed: withdraw the request instead")
+    for link in list(request.links):
+        db.session.delete(link)
+    db.session.delete(request)
+    db.session.flush()
+
+
+def remove_recipient_contact(link):
+    """Take one person off a draft; an organisation left with nobody goes too."""
+    request = link.request
+    if request.status != "draft":
+        raise IssuingError("Only a draft's recipients can be removed: withdraw the request instead")
+    request.links.remove(link)
+    db.session.delete(link)
+    if not request.links:
+        db.session.delete(request)
+    db.session.flush()
