@@ -4,6 +4,7 @@ import os
 import signal
 import subprocess
 import sys
+from pathlib import Path
 
 import click
 from flask import current_app
@@ -60,6 +61,56 @@ def demo_command():
     summary = load_demo(echo=click.echo)
     db.session.commit()
     click.echo(summary)
+
+
+@consult_cli.command("import-partners")
+@click.argument("file", type=click.File("rb"))
+@click.option("--dry-run", is_flag=True, help="Check the file and say what it would do.")
+@with_appcontext
+def import_partners_command(file, dry_run):
+    """Import organisations and contacts from a CSV file, as the import page does.
+
+    Bad rows are listed by line and column and left out; the good rows are saved.
+    """
+    from consult.directory import services
+    from consult.directory.imports import MAX_IMPORT_BYTES, ImportFileError
+
+    data = file.read(MAX_IMPORT_BYTES + 1)
+    try:
+        partner_import = services.prepare_import(data, filename=Path(file.name).name)
+    except ImportFileError as error:
+        db.session.rollback()
+        raise click.ClickException(str(error)) from None
+    for line, column, message in partner_import.problems:
+        click.echo(f"Line {line}{f', {column}' if column else ''}: {message}", err=True)
+    summary = partner_import.summary
+    click.echo(
+        f"{partner_import.good_rows} of {partner_import.total_rows} rows can be imported: "
+        f"{summary['organisations_new']} new organisations, "
+        f"{summary['organisations_existing']} already in the directory, "
+        f"{summary['contacts_new']} new contacts, "
+        f"{summary['contacts_existing']} already in the directory."
+    )
+    if dry_run or not partner_import.good_rows:
+        db.session.rollback()
+        click.echo("Nothing was saved.")
+        return
+    services.confirm_import(partner_import)
+    partner_import.status = "importing"
+    db.session.commit()
+    with click.progressbar(length=partner_import.good_rows, label="Importing") as bar:
+        done = 0
+        for rows_done in services.import_partners(partner_import):
+            db.session.commit()
+            bar.update(rows_done - done)
+            done = rows_done
+    db.session.commit()
+    summary = partner_import.summary
+    click.echo(
+        f"Added {summary['organisations_added']} organisations and "
+        f"{summary['contacts_added']} contacts; updated {summary['organisations_updated']} "
+        f"organisations and {summary['contacts_updated']} contacts."
+    )
 
 
 @consult_cli.command("serve")

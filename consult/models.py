@@ -4,7 +4,7 @@ from consult.audit.models import AuditEvent
 from consult.auth.models import SignIn, User
 from consult.consultations.models import Consultation, Criterion, Document, Option, Score
 from consult.correspondence.models import Message, SendAllowance
-from consult.directory.models import Contact, Organisation, Sector
+from consult.directory.models import Contact, Organisation, PartnerImport, Sector
 from consult.files.models import StoredFile
 from consult.health.models import WorkerHeartbeat
 from consult.issuing.models import LinkToken, RecipientLink, Request
@@ -21,6 +21,7 @@ __all__ = [
     "Message",
     "Option",
     "Organisation",
+    "PartnerImport",
     "RecipientLink",
     "ReminderSlot",
     "Request",

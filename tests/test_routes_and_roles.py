@@ -15,6 +15,7 @@ from sqlalchemy import select
 from consult.consultations import services as consultations
 from consult.correspondence.mailbox import list_emails
 from consult.correspondence.models import Message
+from consult.directory import services as directory
 from consult.extensions import db
 from consult.issuing import services as issuing
 from consult.issuing.models import RecipientLink, Request
@@ -42,6 +43,7 @@ class Samples:
     token: str = ""
     criterion: object = None
     document: object = None
+    partner_import: object = None
 
     @property
     def option(self):
@@ -63,10 +65,14 @@ def make_samples(app):
     deliver_messages([message.id])
     emails, _total = list_emails(app.config["MAILBOX_DIR"], 1)
     _row, token = create_token(db.session.scalar(select(RecipientLink)))
+    partner_import = directory.prepare_import(
+        b"Organisation,Sector\nOakwood High,School\n", filename="partners.csv"
+    )
     db.session.commit()
     return Samples(
         criterion=criterion,
         document=document,
+        partner_import=partner_import,
         token=token,
         message=message,
         consultation=consultation,
@@ -249,6 +255,28 @@ ROUTES = {
     ("directory.remove_contact", "POST"): (lambda s: {"contact_id": s.link.contact_id}, OFFICERS),
     ("directory.sectors", "GET"): (lambda s: {}, SIGNED_IN),
     ("directory.add_sector", "POST"): (lambda s: {}, frozenset({"admin"})),
+    ("directory.rename_sector", "GET"): (
+        lambda s: {"sector_id": s.request.organisation.sector_id},
+        frozenset({"admin"}),
+    ),
+    ("directory.rename_sector", "POST"): (
+        lambda s: {"sector_id": s.request.organisation.sector_id},
+        frozenset({"admin"}),
+    ),
+    ("directory.import_partners", "GET"): (lambda s: {}, OFFICERS),
+    ("directory.import_partners", "POST"): (lambda s: {}, OFFICERS),
+    ("directory.partner_import", "GET"): (
+        lambda s: {"import_id": s.partner_import.id},
+        OFFICERS,
+    ),
+    ("directory.partner_import_progress", "GET"): (
+        lambda s: {"import_id": s.partner_import.id},
+        OFFICERS,
+    ),
+    ("directory.confirm_import", "POST"): (
+        lambda s: {"import_id": s.partner_import.id},
+        OFFICERS,
+    ),
     ("respond.landing", "GET"): (lambda s: {"token": s.token}, PUBLIC),
     ("respond.start", "POST"): (lambda s: {"token": s.token}, PUBLIC),
     ("respond.overview", "GET"): (lambda s: {}, PARTNER),

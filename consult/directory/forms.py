@@ -1,12 +1,14 @@
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
 from govuk_frontend_wtf.wtforms_widgets import (
+    GovFileInput,
     GovSelect,
     GovSubmitInput,
     GovTextArea,
     GovTextInput,
 )
 from wtforms import SelectField, StringField, SubmitField, TextAreaField
-from wtforms.validators import InputRequired, Length, Optional
+from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
 
 class OrganisationForm(FlaskForm):
@@ -74,6 +76,27 @@ class SectorForm(FlaskForm):
         ],
     )
     submit = SubmitField("Add the sector", widget=GovSubmitInput())
+
+
+class SectorNameForm(FlaskForm):
+    name = StringField(
+        "Name",
+        widget=GovTextInput(),
+        validators=[
+            InputRequired(message="Enter the sector's name"),
+            Length(max=120, message="The name must be 120 characters or fewer"),
+        ],
+    )
+    submit = SubmitField("Save", widget=GovSubmitInput())
+
+
+class ImportForm(FlaskForm):
+    upload = FileField("Upload a CSV file", widget=GovFileInput())
+    submit = SubmitField("Check the file", widget=GovSubmitInput())
+
+    def validate_upload(self, field):
+        if not field.data or not getattr(field.data, "filename", ""):
+            raise ValidationError("Select a CSV file of partners")
 
 
 class ConfirmForm(FlaskForm):

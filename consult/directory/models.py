@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from consult.db import Email, UTCDateTime, utcnow
@@ -67,3 +67,32 @@ class Contact(db.Model):
 
     def __repr__(self):
         return f"<Contact {self.id}>"
+
+
+class PartnerImport(db.Model):
+    """A CSV file of partners: checked and previewed, then imported by the worker.
+
+    The file's text is kept only until it has been imported.
+    """
+
+    __tablename__ = "partner_imports"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    filename: Mapped[str] = mapped_column(String(255), default="")
+    content: Mapped[str] = mapped_column(Text, default="")
+    # previewed, queued, importing, done
+    status: Mapped[str] = mapped_column(String(20), default="previewed")
+    total_rows: Mapped[int] = mapped_column(default=0)
+    good_rows: Mapped[int] = mapped_column(default=0)
+    done_rows: Mapped[int] = mapped_column(default=0)
+    problems: Mapped[list] = mapped_column(JSON, default=list)
+    summary: Mapped[dict] = mapped_column(JSON, default=dict)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    created_by = relationship("User")
+
+    def __repr__(self):
+        return f"<PartnerImport {self.id} {self.status}>"

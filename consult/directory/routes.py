@@ -2,14 +2,32 @@
 
 from math import ceil
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user
 
 from consult.auth.access import roles_required, signed_in
 from consult.directory import queries, services
-from consult.directory.forms import ConfirmForm, ContactForm, OrganisationForm, SectorForm
-from consult.directory.models import Contact, Organisation, Sector
+from consult.directory.forms import (
+    ConfirmForm,
+    ContactForm,
+    ImportForm,
+    OrganisationForm,
+    SectorForm,
+    SectorNameForm,
+)
+from consult.directory.imports import COLUMNS, MAX_IMPORT_BYTES, ImportFileError
+from consult.directory.models import Contact, Organisation, PartnerImport, Sector
 from consult.extensions import db
+from consult.queue import enqueue
 
 bp = Blueprint("directory", __name__)
 OFFICERS = ("officer", "admin")
@@ -240,3 +258,102 @@ def add_sector():
     return render_template(
         "directory/sectors.html", form=form, sectors=queries.fetch_sectors()
     ), 400
+
+
+@bp.route("/sectors/<int:sector_id>/edit", methods=["GET", "POST"])
+@roles_required("admin")
+def rename_sector(sector_id):
+    sector = db.get_or_404(Sector, sector_id)
+    form = SectorNameForm(obj=sector)
+    if form.validate_on_submit():
+        was = sector.name
+        try:
+            services.rename_sector(sector, form.name.data, by=current_user)
+            db.session.commit()
+        except services.DirectoryError as error:
+            db.session.rollback()
+            form.name.errors = [str(error)]
+        else:
+            flash(f"{was} is now called {sector.name}.", "success")
+            return redirect(url_for("directory.sectors"))
+    return render_template("directory/sector_form.html", form=form, sector=sector), (
+        400 if form.errors else 200
+    )
+
+
+# Importing partners from a CSV file: upload and check, preview, confirm, watch progress.
+
+PROBLEMS_SHOWN = 500
+
+
+@bp.route("/partners/import", methods=["GET", "POST"])
+@roles_required(*OFFICERS)
+def import_partners():
+    form = ImportForm()
+    if form.validate_on_submit():
+        upload = form.upload.data
+        data = upload.read(MAX_IMPORT_BYTES + 1)
+        try:
+            partner_import = services.prepare_import(
+                data, filename=upload.filename, by=current_user
+            )
+            db.session.commit()
+        except ImportFileError as error:
+            db.session.rollback()
+            form.upload.errors = [str(error)]
+        else:
+            return redirect(url_for("directory.partner_import", import_id=partner_import.id))
+    return render_template(
+        "directory/import.html", form=form, columns=[label for label, *_ in COLUMNS.values()]
+    ), 400 if form.errors else 200
+
+
+def _import_progress(partner_import):
+    waiting = partner_import.status in ("queued", "importing")
+    return {
+        "status": partner_import.status,
+        "done": partner_import.done_rows,
+        "total": partner_import.good_rows,
+        "waiting": 1 if waiting else 0,
+    }
+
+
+@bp.route("/partners/imports/<int:import_id>")
+@roles_required(*OFFICERS)
+def partner_import(import_id):
+    partner_import = db.get_or_404(PartnerImport, import_id)
+    return render_template(
+        "directory/import_preview.html",
+        partner_import=partner_import,
+        progress=_import_progress(partner_import),
+        problems=partner_import.problems[:PROBLEMS_SHOWN],
+        confirm_form=ConfirmForm(),
+    )
+
+
+@bp.route("/partners/imports/<int:import_id>.json")
+@roles_required(*OFFICERS)
+def partner_import_progress(import_id):
+    return jsonify(_import_progress(db.get_or_404(PartnerImport, import_id)))
+
+
+@bp.route("/partners/imports/<int:import_id>/confirm", methods=["POST"])
+@roles_required(*OFFICERS)
+def confirm_import(import_id):
+    partner_import = db.get_or_404(PartnerImport, import_id)
+    back = url_for("directory.partner_import", import_id=partner_import.id)
+    if not ConfirmForm().validate_on_submit():
+        flash("The page was out of date. Check the preview and try again.", "info")
+        return redirect(back)
+    if partner_import.good_rows == 0:
+        flash("No row of this file can be imported. Correct the file and upload it again.", "info")
+        return redirect(back)
+    try:
+        services.confirm_import(partner_import, by=current_user)
+        db.session.commit()
+    except services.DirectoryError as error:
+        db.session.rollback()
+        flash(str(error), "info")
+        return redirect(back)
+    enqueue("consult.directory.import_partners", partner_import.id)
+    return redirect(back)
