@@ -39,6 +39,7 @@ def create_app(config_class=None):
     from consult.directory.routes import bp as directory_bp
     from consult.errors import init_app as init_errors
     from consult.issuing.routes import bp as issuing_bp
+    from consult.publish.routes import bp as publish_bp
     from consult.reminders.routes import bp as reminders_bp
     from consult.respond.routes import bp as respond_bp
 
@@ -48,6 +49,7 @@ def create_app(config_class=None):
     app.register_blueprint(issuing_bp)
     app.register_blueprint(directory_bp)
     app.register_blueprint(respond_bp)
+    app.register_blueprint(publish_bp)
     app.register_blueprint(reminders_bp)
     if app.config["MAIL_BACKEND"] == "mailbox":
         app.register_blueprint(mailbox_bp)

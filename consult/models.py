@@ -8,10 +8,12 @@ from consult.directory.models import Contact, Organisation, PartnerImport, Secto
 from consult.files.models import StoredFile
 from consult.health.models import WorkerHeartbeat
 from consult.issuing.models import LinkToken, RecipientLink, Request
+from consult.publish.models import AnnexBuild
 from consult.reminders.models import ReminderSlot
 from consult.respond.models import Response, ResponseDraft
 
 __all__ = [
+    "AnnexBuild",
     "AuditEvent",
     "Consultation",
     "Contact",

@@ -20,6 +20,7 @@ from consult.extensions import db
 from consult.issuing import services as issuing
 from consult.issuing.models import RecipientLink, Request
 from consult.issuing.tokens import create_token
+from consult.publish import services as publishing
 from tests import factories
 from worker.tasks.correspondence import deliver_messages
 
@@ -44,6 +45,7 @@ class Samples:
     criterion: object = None
     document: object = None
     partner_import: object = None
+    annex_build: object = None
 
     @property
     def option(self):
@@ -68,8 +70,10 @@ def make_samples(app):
     partner_import = directory.prepare_import(
         b"Organisation,Sector\nOakwood High,School\n", filename="partners.csv"
     )
+    annex_build = publishing.request_annex(consultation, "pdf")
     db.session.commit()
     return Samples(
+        annex_build=annex_build,
         criterion=criterion,
         document=document,
         partner_import=partner_import,
@@ -255,6 +259,12 @@ ROUTES = {
     ("directory.remove_contact", "POST"): (lambda s: {"contact_id": s.link.contact_id}, OFFICERS),
     ("directory.sectors", "GET"): (lambda s: {}, SIGNED_IN),
     ("directory.add_sector", "POST"): (lambda s: {}, frozenset({"admin"})),
+    ("publish.log_csv", "GET"): (lambda s: {"consultation_id": s.consultation.id}, SIGNED_IN),
+    ("publish.log_xlsx", "GET"): (lambda s: {"consultation_id": s.consultation.id}, SIGNED_IN),
+    ("publish.annex", "GET"): (lambda s: {"consultation_id": s.consultation.id}, SIGNED_IN),
+    ("publish.build_annex", "POST"): (lambda s: {"consultation_id": s.consultation.id}, OFFICERS),
+    ("publish.annex_progress", "GET"): (lambda s: {"build_id": s.annex_build.id}, SIGNED_IN),
+    ("publish.download_annex", "GET"): (lambda s: {"build_id": s.annex_build.id}, SIGNED_IN),
     ("directory.rename_sector", "GET"): (
         lambda s: {"sector_id": s.request.organisation.sector_id},
         frozenset({"admin"}),

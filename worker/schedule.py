@@ -20,6 +20,10 @@ def beat_schedule(config):
             "task": "consult.directory.sweep_imports",
             "schedule": 60.0,
         },
+        "sweep-annex-builds": {
+            "task": "consult.publish.sweep_builds",
+            "schedule": 60.0,
+        },
         "check-worker-health": {
             "task": "consult.health.record_heartbeat",
             "schedule": 60.0,

@@ -103,12 +103,17 @@ def store_upload(upload, allowed_kinds, max_bytes=MAX_FILE_BYTES):
     kind = sniff(data)
     if kind not in allowed_kinds:
         raise UploadError(f"The selected file must be a {describe(allowed_kinds)} file")
+    return store_bytes(data, upload.filename, kind)
+
+
+def store_bytes(data, filename, kind):
+    """Keep ``data``, a file of a kind already known, under a random name."""
     folder = Path(current_app.config["UPLOAD_DIR"])
     folder.mkdir(parents=True, exist_ok=True)
     storage_name = secrets.token_hex(20)
     (folder / storage_name).write_bytes(data)
     stored = StoredFile(
-        original_filename=clean_filename(upload.filename, kind),
+        original_filename=clean_filename(filename, kind),
         content_type=KINDS[kind][0],
         size_bytes=len(data),
         sha256=hashlib.sha256(data).hexdigest(),
