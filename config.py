@@ -148,6 +148,9 @@ class Config:
     # A partner's link keeps working this many days after the deadline (for late replies
     # where the consultation accepts them, and to read what was sent).
     LINK_DAYS_AFTER_DEADLINE = _int("LINK_DAYS_AFTER_DEADLINE", 28)
+    # How long partners' personal details are kept after a consultation closes, unless
+    # the officer drafting it chooses otherwise.
+    DEFAULT_RETENTION_DAYS = _int("DEFAULT_RETENTION_DAYS", 730)
 
     # Look-ups of partners' tokens allowed per client address.
     TOKEN_LOOKUP_LIMIT = os.environ.get("TOKEN_LOOKUP_LIMIT", "10 per minute;100 per hour")

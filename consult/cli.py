@@ -113,6 +113,27 @@ def import_partners_command(file, dry_run):
     )
 
 
+@consult_cli.command("erase-expired")
+@click.option("--dry-run", is_flag=True, help="List what would be erased; change nothing.")
+@with_appcontext
+def erase_expired_command(dry_run):
+    """Erase personal details of consultations past their retention period."""
+    from consult.db import utcnow
+    from consult.retention.services import erase_due
+
+    done = erase_due(utcnow(), dry_run=dry_run)
+    if not done:
+        click.echo("No consultation is past its retention period.")
+    for consultation, counts in done:
+        what = ", ".join(f"{number} {name.replace('_', ' ')}" for name, number in counts.items())
+        verb = "Would erase" if dry_run else "Erased"
+        click.echo(f"{verb} from {consultation.reference} ({consultation.title}): {what}.")
+    if dry_run:
+        db.session.rollback()
+    else:
+        db.session.commit()
+
+
 @consult_cli.command("serve")
 @click.option("--port", default=lambda: int(os.environ.get("PORT", 5000)), type=int)
 @click.option("--host", default="127.0.0.1")

@@ -265,6 +265,10 @@ ROUTES = {
     ("publish.build_annex", "POST"): (lambda s: {"consultation_id": s.consultation.id}, OFFICERS),
     ("publish.annex_progress", "GET"): (lambda s: {"build_id": s.annex_build.id}, SIGNED_IN),
     ("publish.download_annex", "GET"): (lambda s: {"build_id": s.annex_build.id}, SIGNED_IN),
+    ("retention.person", "GET"): (lambda s: {}, frozenset({"admin"})),
+    ("retention.find_person", "POST"): (lambda s: {}, frozenset({"admin"})),
+    ("retention.export_person", "POST"): (lambda s: {}, frozenset({"admin"})),
+    ("retention.erase_person", "POST"): (lambda s: {}, frozenset({"admin"})),
     ("directory.rename_sector", "GET"): (
         lambda s: {"sector_id": s.request.organisation.sector_id},
         frozenset({"admin"}),

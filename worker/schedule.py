@@ -24,6 +24,11 @@ def beat_schedule(config):
             "task": "consult.publish.sweep_builds",
             "schedule": 60.0,
         },
+        # Hourly: erasure is due once a day per consultation; running often catches up.
+        "erase-expired-personal-data": {
+            "task": "consult.retention.erase_expired",
+            "schedule": 3600.0,
+        },
         "check-worker-health": {
             "task": "consult.health.record_heartbeat",
             "schedule": 60.0,

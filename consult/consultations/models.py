@@ -51,6 +51,8 @@ class Consultation(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     issued_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # When partners' personal details were erased at the end of the retention period.
+    personal_data_erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     options: Mapped[list["Option"]] = relationship(
         back_populates="consultation", order_by="Option.position"

@@ -1,5 +1,6 @@
 """Drafting and closing consultations."""
 
+from flask import current_app
 from sqlalchemy import select
 
 from consult.audit import services as audit
@@ -28,6 +29,7 @@ def create_consultation(*, reference, title, created_by, **fields):
         raise ConsultationError("The deadline must have a time zone")
     if fields.get("letter"):
         _check_letter(fields["letter"])
+    fields.setdefault("retention_days", current_app.config["DEFAULT_RETENTION_DAYS"])
     consultation = Consultation(
         reference=reference, title=title.strip(), created_by_id=created_by.id, **fields
     )

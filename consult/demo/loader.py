@@ -24,6 +24,9 @@ DEMO_USERS = [
 DRAFT_REFERENCE_SUFFIX = "-PRACTICE"
 
 
+DEMO_RETENTION_DAYS = 12 * 365
+
+
 def load_demo(echo=print):
     """Add what is missing of the demo and say what was added."""
     added = []
@@ -118,6 +121,9 @@ def _load_2017_consultation(officer, organisations):
         created_by=officer,
         deadline_at=london_datetime(*fields["deadline"]),
         accepts_late_replies=True,
+        # The review's papers are the council's record: kept for twelve years, so the
+        # demo's replies are still there to read (the scheduled erasure leaves them be).
+        retention_days=DEMO_RETENTION_DAYS,
         **_consultation_fields(),
     )
     _add_options_and_appraisal(consultation)

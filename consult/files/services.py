@@ -136,3 +136,16 @@ def send_stored_file(stored):
     )
     response.headers["X-Content-Type-Options"] = "nosniff"
     return response
+
+
+def stored_path(stored):
+    return Path(current_app.config["UPLOAD_DIR"]) / stored.storage_name
+
+
+def erase_stored_file(stored, *, now):
+    """Delete a file's bytes for good; the row stays, saying when it was erased."""
+    if stored.erased_at is not None:
+        return False
+    stored_path(stored).unlink(missing_ok=True)
+    stored.erased_at = now
+    return True

@@ -18,7 +18,7 @@ from pypdf.errors import PyPdfError
 
 from consult.dates import format_date, format_datetime
 from consult.publish import queries
-from consult.publish.redaction import redact
+from consult.publish.redaction import ERASED, redact
 from consult.respond.models import CHANNEL_NAMES, STANCE_NAMES
 
 TITLE = "Letters from Partners"
@@ -82,12 +82,11 @@ def collect(consultation, *, now):
     ):
         anonymous = response.publication == "publish_without_name"
         names = [response.responder_name] if anonymous else []
+        name = "" if response.responder_name == ERASED else response.responder_name
         if anonymous:
             signed = "The writer asked not to be named."
         else:
-            signed = ", ".join(
-                part for part in (response.responder_name, response.responder_role) if part
-            )
+            signed = ", ".join(part for part in (name, response.responder_role) if part)
         annex.replies.append(
             Reply(
                 organisation=organisation,

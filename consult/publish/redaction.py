@@ -9,6 +9,8 @@ PHONE = re.compile(r"(?<![\w+])(?:\+44\s*(?:\(0\)\s*)?|\(?0)\d{2,4}\)?(?:[\s-]?\
 EMAIL_REMOVED = "[email address removed]"
 PHONE_REMOVED = "[phone number removed]"
 NAME_WITHHELD = "[name withheld]"
+# What stands in for a person's details once they are erased.
+ERASED = "[erased]"
 
 
 def redact(text, *, names=()):

@@ -1,3 +1,10 @@
 """Thin tasks: they take ids, call consult services and commit."""
 
-from worker.tasks import correspondence, directory, health, publish, reminders  # noqa: F401
+from worker.tasks import (  # noqa: F401
+    correspondence,
+    directory,
+    health,
+    publish,
+    reminders,
+    retention,
+)
