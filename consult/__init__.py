@@ -43,6 +43,7 @@ def create_app(config_class=None):
     from consult.reminders.routes import bp as reminders_bp
     from consult.respond.routes import bp as respond_bp
     from consult.retention.routes import bp as retention_bp
+    from consult.review.routes import bp as review_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(consultations_bp)
@@ -52,6 +53,7 @@ def create_app(config_class=None):
     app.register_blueprint(respond_bp)
     app.register_blueprint(publish_bp)
     app.register_blueprint(retention_bp)
+    app.register_blueprint(review_bp)
     app.register_blueprint(reminders_bp)
     if app.config["MAIL_BACKEND"] == "mailbox":
         app.register_blueprint(mailbox_bp)

@@ -259,6 +259,10 @@ ROUTES = {
     ("directory.remove_contact", "POST"): (lambda s: {"contact_id": s.link.contact_id}, OFFICERS),
     ("directory.sectors", "GET"): (lambda s: {}, SIGNED_IN),
     ("directory.add_sector", "POST"): (lambda s: {}, frozenset({"admin"})),
+    ("review.dashboard", "GET"): (lambda s: {"consultation_id": s.consultation.id}, SIGNED_IN),
+    ("review.log", "GET"): (lambda s: {"consultation_id": s.consultation.id}, SIGNED_IN),
+    # No sample response exists: access is decided before the row is looked up (then 404).
+    ("review.response_letter", "GET"): (lambda s: {"response_id": 1}, SIGNED_IN),
     ("publish.log_csv", "GET"): (lambda s: {"consultation_id": s.consultation.id}, SIGNED_IN),
     ("publish.log_xlsx", "GET"): (lambda s: {"consultation_id": s.consultation.id}, SIGNED_IN),
     ("publish.annex", "GET"): (lambda s: {"consultation_id": s.consultation.id}, SIGNED_IN),

@@ -37,6 +37,8 @@ from consult.issuing.forms import (
 )
 from consult.issuing.models import RecipientLink, Request
 from consult.queue import enqueue
+from consult.review import queries as review
+from consult.review.versions import changes as version_changes
 
 bp = Blueprint("issuing", __name__)
 OFFICERS = ("officer", "admin")
@@ -120,6 +122,7 @@ def send_out_progress(consultation_id):
 @signed_in
 def request_detail(request_id):
     request = queries.get_request_with_links(request_id) or abort(404)
+    versions = review.fetch_versions(request.id)
     return render_template(
         "issuing/request.html",
         request=request,
@@ -127,6 +130,9 @@ def request_detail(request_id):
         token_counts=queries.fetch_token_counts(request.id),
         messages=correspondence.fetch_request_messages(request.id),
         resend_form=ResendLinkForm(),
+        versions=versions,
+        changes=version_changes(versions),
+        events=review.fetch_audit_events(request.id),
     )
 
 

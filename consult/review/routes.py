@@ -1,0 +1,100 @@
+"""The scrutiny view: each consultation's dashboard and its response log."""
+
+from math import ceil
+
+from flask import Blueprint, abort, render_template, request
+
+from consult.auth.access import signed_in
+from consult.consultations.models import Consultation
+from consult.directory.queries import fetch_sectors
+from consult.extensions import db
+from consult.files.services import send_stored_file
+from consult.respond.models import STANCE_NAMES, STANCES, Response
+from consult.review import charts, queries
+
+bp = Blueprint("review", __name__)
+PER_PAGE = 50
+
+
+def _issued(consultation_id):
+    consultation = db.get_or_404(Consultation, consultation_id)
+    if consultation.state == "draft":
+        abort(404)
+    return consultation
+
+
+@bp.route("/consultations/<int:consultation_id>/dashboard")
+@signed_in
+def dashboard(consultation_id):
+    consultation = _issued(consultation_id)
+    tally = queries.fetch_tally(consultation)
+    reminders = queries.fetch_reminder_dates(consultation)
+    replies_by_day = queries.fetch_replies_by_day(consultation)
+    return render_template(
+        "review/dashboard.html",
+        consultation=consultation,
+        tally=tally,
+        stances=STANCES,
+        stance_names=STANCE_NAMES,
+        stance_chart=charts.stance_chart(tally.overall),
+        timeline=charts.timeline(
+            replies_by_day,
+            start=consultation.issued_at,
+            deadline=consultation.deadline_at,
+            reminders=reminders,
+        ),
+        replies_by_day=replies_by_day,
+        reminders=reminders,
+    )
+
+
+def _filters():
+    args = request.args
+    stance = args.get("stance", "")
+    status = args.get("status", "")
+    sort = args.get("sort", "organisation")
+    return queries.LogFilters(
+        sector_id=args.get("sector", 0, type=int) or 0,
+        stance=stance if stance in STANCES else "",
+        status=status if status in queries.LOG_STATUSES else "",
+        search=args.get("q", "").strip()[:200],
+        sort=sort if sort in queries.LOG_SORTS else "organisation",
+        descending=args.get("order") == "desc",
+    )
+
+
+@bp.route("/consultations/<int:consultation_id>/responses")
+@signed_in
+def log(consultation_id):
+    consultation = _issued(consultation_id)
+    filters = _filters()
+    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    rows, total = queries.fetch_log_page(consultation, filters, page=page, per_page=PER_PAGE)
+    request_ids = [row[0].id for row in rows]
+    return render_template(
+        "review/log.html",
+        consultation=consultation,
+        rows=rows,
+        total=total,
+        page=page,
+        pages=max(ceil(total / PER_PAGE), 1),
+        filters=filters,
+        contacts=queries.fetch_contacts(request_ids),
+        deliveries=queries.fetch_last_delivery(request_ids),
+        sectors=fetch_sectors(),
+        stances=STANCES,
+        stance_names=STANCE_NAMES,
+        statuses=queries.LOG_STATUSES,
+        sorts=queries.LOG_SORTS,
+    )
+
+
+@bp.route("/responses/<int:response_id>/letter")
+@signed_in
+def response_letter(response_id):
+    """The letter a partner attached to a version of their reply."""
+    response = db.get_or_404(Response, response_id)
+    stored = response.letter_file
+    if stored is None or stored.erased_at is not None:
+        abort(404)
+    return send_stored_file(stored)
