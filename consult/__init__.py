@@ -111,6 +111,9 @@ def _init_extensions(app):
     from consult.extensions import csrf, db, limiter, login_manager, mail, migrate
 
     db.init_app(app)
+    from consult.audit import chain
+
+    chain.init_app(db.session)
     with app.app_context():
         configure_sqlite(db.engine)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), compare_type=True)

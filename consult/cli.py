@@ -134,6 +134,18 @@ def erase_expired_command(dry_run):
         db.session.commit()
 
 
+@consult_cli.command("verify-audit")
+@with_appcontext
+def verify_audit_command():
+    """Check the audit trail's hash chain; name the first broken link."""
+    from consult.audit.chain import verify
+
+    verdict = verify(db.session)
+    if not verdict.intact:
+        raise click.ClickException(verdict.message)
+    click.echo(verdict.message)
+
+
 @consult_cli.command("serve")
 @click.option("--port", default=lambda: int(os.environ.get("PORT", 5000)), type=int)
 @click.option("--host", default="127.0.0.1")

@@ -1,6 +1,6 @@
 """Every model, imported in one place so the metadata (and Alembic) knows them all."""
 
-from consult.audit.models import AuditEvent
+from consult.audit.models import AuditChainHead, AuditEvent
 from consult.auth.models import SignIn, User
 from consult.consultations.models import Consultation, Criterion, Document, Option, Score
 from consult.correspondence.models import Message, SendAllowance
@@ -14,6 +14,7 @@ from consult.respond.models import Response, ResponseDraft
 
 __all__ = [
     "AnnexBuild",
+    "AuditChainHead",
     "AuditEvent",
     "Consultation",
     "Contact",

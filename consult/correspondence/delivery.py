@@ -225,11 +225,16 @@ def record_sent(message, now=None):
     message.sent_at = now
     message.sealed_link = None
     message.last_error = ""
-    if message.kind in INVITATION_KINDS and message.request_id is not None:
+    if message.request_id is not None:
         request = db.session.get(Request, message.request_id)
-        if request.status in ("issued", "failed"):
+        audit.record(
+            "sent",
+            request=request,
+            message_id=message.id,
+            kind=message.kind,
+        )
+        if message.kind in INVITATION_KINDS and request.status in ("issued", "failed"):
             request.status = "sent"
-            audit.record("invitation delivered", request=request, message_id=message.id)
 
 
 def record_failure(message, failure, config, now=None):
