@@ -40,6 +40,7 @@ def create_app(config_class=None):
     from consult.errors import init_app as init_errors
     from consult.issuing.routes import bp as issuing_bp
     from consult.publish.routes import bp as publish_bp
+    from consult.record.routes import bp as record_bp
     from consult.reminders.routes import bp as reminders_bp
     from consult.respond.routes import bp as respond_bp
     from consult.retention.routes import bp as retention_bp
@@ -52,6 +53,7 @@ def create_app(config_class=None):
     app.register_blueprint(directory_bp)
     app.register_blueprint(respond_bp)
     app.register_blueprint(publish_bp)
+    app.register_blueprint(record_bp)
     app.register_blueprint(retention_bp)
     app.register_blueprint(review_bp)
     app.register_blueprint(reminders_bp)

@@ -259,6 +259,18 @@ ROUTES = {
     ("directory.remove_contact", "POST"): (lambda s: {"contact_id": s.link.contact_id}, OFFICERS),
     ("directory.sectors", "GET"): (lambda s: {}, SIGNED_IN),
     ("directory.add_sector", "POST"): (lambda s: {}, frozenset({"admin"})),
+    ("record.record_reply", "GET"): (lambda s: {"request_id": s.request.id}, OFFICERS),
+    ("record.record_reply", "POST"): (lambda s: {"request_id": s.request.id}, OFFICERS),
+    ("record.record_email", "GET"): (lambda s: {"request_id": s.request.id}, OFFICERS),
+    ("record.record_email", "POST"): (lambda s: {"request_id": s.request.id}, OFFICERS),
+    ("record.record_consultation_email", "GET"): (
+        lambda s: {"consultation_id": s.consultation.id},
+        OFFICERS,
+    ),
+    ("record.record_consultation_email", "POST"): (
+        lambda s: {"consultation_id": s.consultation.id},
+        OFFICERS,
+    ),
     ("review.dashboard", "GET"): (lambda s: {"consultation_id": s.consultation.id}, SIGNED_IN),
     ("review.log", "GET"): (lambda s: {"consultation_id": s.consultation.id}, SIGNED_IN),
     # No sample response exists: access is decided before the row is looked up (then 404).

@@ -31,6 +31,7 @@ def record_response(
     publication="publish",
     entered_by=None,
     link=None,
+    letter_file_id=None,
 ):
     """Add the next version of ``request``'s response and mark the request responded.
 
@@ -69,6 +70,7 @@ def record_response(
         received_at=received_at,
         entered_by_user_id=entered_by.id if entered_by is not None else None,
         submitted_by_link_id=link.id if link is not None else None,
+        letter_file_id=letter_file_id,
         created_at=utcnow(),
     )
     db.session.add(response)

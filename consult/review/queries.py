@@ -11,6 +11,7 @@ from sqlalchemy import String, and_, case, cast, false, func, or_, select
 from sqlalchemy.orm import aliased, selectinload
 
 from consult.audit.models import AuditEvent
+from consult.auth.models import User
 from consult.consultations.models import Option
 from consult.correspondence.models import Message
 from consult.directory.models import Contact, Organisation, Sector
@@ -149,14 +150,17 @@ class LogFilters:
 
 def fetch_log_page(consultation, filters, *, page, per_page):
     """One page of the response log and the total: rows of (request, organisation,
-    sector, response, alternative option name). Two queries."""
+    sector, response, alternative option name, name of the officer who keyed it in). Two
+    queries."""
     alternative = aliased(Option)
+    keyer = aliased(User)
     query = (
-        select(Request, Organisation.name, Sector.name, Response, alternative.name)
+        select(Request, Organisation.name, Sector.name, Response, alternative.name, keyer.name)
         .join(Organisation, Organisation.id == Request.organisation_id)
         .join(Sector, Sector.id == Organisation.sector_id)
         .outerjoin(Response, _current_response())
         .outerjoin(alternative, alternative.id == Response.alternative_option_id)
+        .outerjoin(keyer, keyer.id == Response.entered_by_user_id)
         .where(Request.consultation_id == consultation.id, Request.status != "draft")
     )
     if filters.sector_id:

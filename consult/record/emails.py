@@ -1,0 +1,146 @@
+"""Reading a partner's reply that an officer saved from their mailbox: an .eml file, or
+an Outlook .msg (read with aspose-email-foss, a pure-Python MSG reader, into the same
+standard-library message an .eml gives)."""
+
+import email
+import email.policy
+import re
+from dataclasses import dataclass, field
+from datetime import UTC
+from email.utils import parseaddr
+from html.parser import HTMLParser
+
+MAX_EMAIL_BYTES = 10 * 1024 * 1024
+OLE_SIGNATURE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+NOT_AN_EMAIL = "The file must be an email saved from Outlook (a .msg file) or saved as a .eml file"
+
+
+class EmailFileError(ValueError):
+    """The file is not an email that can be read; the message says why."""
+
+
+@dataclass
+class ReceivedEmail:
+    sender_name: str
+    sender_address: str
+    sent_at: object  # an aware datetime, or None when the email has no date
+    subject: str
+    text: str
+    attachments: list[tuple[str, bytes]] = field(default_factory=list)
+
+
+def read_email_file(data):
+    """The sender, date, subject, text and attachments of a saved email."""
+    if not data:
+        raise EmailFileError("The selected file is empty")
+    if len(data) > MAX_EMAIL_BYTES:
+        raise EmailFileError("The selected file must be smaller than 10MB")
+    message = _read_msg(data) if data.startswith(OLE_SIGNATURE) else _read_eml(data)
+    name, address = parseaddr(str(message.get("From", "")))
+    if "@" not in address:
+        raise EmailFileError(NOT_AN_EMAIL + ": it has no sender")
+    return ReceivedEmail(
+        sender_name=_one_line(name)[:200],
+        sender_address=address.strip().lower(),
+        sent_at=_sent_at(message),
+        subject=_one_line(str(message.get("Subject", "")))[:300],
+        text=_text(message),
+        attachments=_attachments(message),
+    )
+
+
+def _read_eml(data):
+    if b"\x00" in data[:4096]:
+        raise EmailFileError(NOT_AN_EMAIL)
+    try:
+        message = email.message_from_bytes(data, policy=email.policy.default)
+    except (ValueError, TypeError, IndexError) as error:
+        raise EmailFileError(NOT_AN_EMAIL) from error
+    if message.get("From") is None or (message.defects and not message.get("Date")):
+        raise EmailFileError(NOT_AN_EMAIL)
+    return message
+
+
+def _read_msg(data):
+    from aspose.email_foss.cfb.reader import CFBReader
+    from aspose.email_foss.msg.mapi_message import MapiMessage
+    from aspose.email_foss.msg.reader import MsgReader
+    from aspose.email_foss.msg.writer import MsgDocument
+
+    try:
+        with MsgReader(CFBReader(data)) as reader:
+            document = MsgDocument.from_reader(reader)
+        return MapiMessage.from_msg_document(document).to_email_message()
+    except Exception as error:  # a damaged file can fail in many ways inside the reader
+        raise EmailFileError(
+            "This Outlook file could not be read. Save the email from Outlook again, or "
+            "record the reply by hand."
+        ) from error
+
+
+def _one_line(value):
+    return re.sub(r"[\r\n\t]+", " ", value or "").strip()
+
+
+def _sent_at(message):
+    header = message.get("Date")
+    try:
+        when = header.datetime if header is not None else None
+    except (AttributeError, ValueError, TypeError):
+        return None
+    if when is None:
+        return None
+    return when if when.tzinfo else when.replace(tzinfo=UTC)
+
+
+class _TextOfHtml(HTMLParser):
+    BLOCKS = {"p", "div", "br", "li", "tr", "h1", "h2", "h3", "h4", "blockquote"}
+
+    def __init__(self):
+        super().__init__()
+        self.parts, self.skipping = [], 0
+
+    def handle_starttag(self, tag, attrs):
+        if tag in ("script", "style", "head"):
+            self.skipping += 1
+        elif tag in self.BLOCKS:
+            self.parts.append("\n")
+
+    def handle_endtag(self, tag):
+        if tag in ("script", "style", "head"):
+            self.skipping = max(0, self.skipping - 1)
+        elif tag in ("p", "div", "li", "tr", "h1", "h2", "h3", "h4", "blockquote"):
+            self.parts.append("\n")
+
+    def handle_data(self, data):
+        if not self.skipping:
+            self.parts.append(data)
+
+    def text(self):
+        joined = "".join(self.parts)
+        lines = [re.sub(r"[ \t\xa0]+", " ", line).strip() for line in joined.splitlines()]
+        return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
+
+
+def _text(message):
+    body = message.get_body(preferencelist=("plain", "html"))
+    if body is None:
+        return ""
+    try:
+        content = body.get_content()
+    except (LookupError, ValueError, AttributeError):
+        content = (body.get_payload(decode=True) or b"").decode("utf-8", "replace")
+    if body.get_content_type() == "text/html":
+        parser = _TextOfHtml()
+        parser.feed(content)
+        content = parser.text()
+    return content.replace("\r\n", "\n").strip()[:20_000]
+
+
+def _attachments(message):
+    found = []
+    for part in message.iter_attachments():
+        data = part.get_payload(decode=True)
+        if data:
+            found.append((part.get_filename() or "attachment", data))
+    return found
