@@ -151,6 +151,11 @@ class Config:
     # How long partners' personal details are kept after a consultation closes, unless
     # the officer drafting it chooses otherwise.
     DEFAULT_RETENTION_DAYS = _int("DEFAULT_RETENTION_DAYS", 730)
+    # How long an emailed invitation to choose a password works.
+    INVITATION_HOURS = _int("INVITATION_HOURS", 72)
+    # How long someone who gave the right password has to give their two-factor code.
+    SECOND_FACTOR_MINUTES = _int("SECOND_FACTOR_MINUTES", 10)
+    SECOND_FACTOR_LIMIT = os.environ.get("SECOND_FACTOR_LIMIT", "5 per 5 minutes;20 per hour")
 
     # Look-ups of partners' tokens allowed per client address.
     TOKEN_LOOKUP_LIMIT = os.environ.get("TOKEN_LOOKUP_LIMIT", "10 per minute;100 per hour")

@@ -33,6 +33,7 @@ def create_app(config_class=None):
     security.init_app(app)
 
     from consult.auth.routes import bp as auth_bp
+    from consult.auth.user_routes import bp as users_bp
     from consult.consultations.routes import bp as consultations_bp
     from consult.correspondence.routes import bp as correspondence_bp
     from consult.correspondence.routes import mailbox_bp
@@ -47,6 +48,7 @@ def create_app(config_class=None):
     from consult.review.routes import bp as review_bp
 
     app.register_blueprint(auth_bp)
+    app.register_blueprint(users_bp)
     app.register_blueprint(consultations_bp)
     app.register_blueprint(correspondence_bp)
     app.register_blueprint(issuing_bp)

@@ -1,7 +1,7 @@
 """Every model, imported in one place so the metadata (and Alembic) knows them all."""
 
 from consult.audit.models import AuditChainHead, AuditEvent
-from consult.auth.models import SignIn, User
+from consult.auth.models import Invitation, RecoveryCode, Setting, SignIn, User
 from consult.consultations.models import Consultation, Criterion, Document, Option, Score
 from consult.correspondence.models import Message, SendAllowance
 from consult.directory.models import Contact, Organisation, PartnerImport, Sector
@@ -20,12 +20,14 @@ __all__ = [
     "Contact",
     "Criterion",
     "Document",
+    "Invitation",
     "LinkToken",
     "Message",
     "Option",
     "Organisation",
     "PartnerImport",
     "RecipientLink",
+    "RecoveryCode",
     "ReminderSlot",
     "Request",
     "Response",
@@ -33,6 +35,7 @@ __all__ = [
     "Score",
     "Sector",
     "SendAllowance",
+    "Setting",
     "SignIn",
     "StoredFile",
     "User",

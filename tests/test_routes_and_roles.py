@@ -46,6 +46,7 @@ class Samples:
     document: object = None
     partner_import: object = None
     annex_build: object = None
+    officer: object = None
 
     @property
     def option(self):
@@ -73,6 +74,7 @@ def make_samples(app):
     annex_build = publishing.request_annex(consultation, "pdf")
     db.session.commit()
     return Samples(
+        officer=officer,
         annex_build=annex_build,
         criterion=criterion,
         document=document,
@@ -271,6 +273,28 @@ ROUTES = {
         lambda s: {"consultation_id": s.consultation.id},
         OFFICERS,
     ),
+    ("auth.second_factor", "GET"): (lambda s: {}, PUBLIC),
+    ("auth.second_factor", "POST"): (lambda s: {}, PUBLIC),
+    ("auth.set_up_at_sign_in", "GET"): (lambda s: {}, PUBLIC),
+    ("auth.set_up_at_sign_in", "POST"): (lambda s: {}, PUBLIC),
+    ("auth.two_factor_account", "GET"): (lambda s: {}, SIGNED_IN),
+    ("auth.two_factor_account", "POST"): (lambda s: {}, SIGNED_IN),
+    ("auth.accept_invitation", "GET"): (lambda s: {"token": "no-such-invitation"}, PUBLIC),
+    ("auth.accept_invitation", "POST"): (lambda s: {"token": "no-such-invitation"}, PUBLIC),
+    ("users.index", "GET"): (lambda s: {}, frozenset({"admin"})),
+    ("users.invite", "GET"): (lambda s: {}, frozenset({"admin"})),
+    ("users.invite", "POST"): (lambda s: {}, frozenset({"admin"})),
+    ("users.user", "GET"): (lambda s: {"user_id": s.officer.id}, frozenset({"admin"})),
+    ("users.change_role", "POST"): (lambda s: {"user_id": s.officer.id}, frozenset({"admin"})),
+    ("users.disable", "POST"): (lambda s: {"user_id": s.officer.id}, frozenset({"admin"})),
+    ("users.enable", "POST"): (lambda s: {"user_id": s.officer.id}, frozenset({"admin"})),
+    ("users.reset_two_factor", "POST"): (lambda s: {"user_id": s.officer.id}, frozenset({"admin"})),
+    ("users.resend_invitation", "POST"): (
+        lambda s: {"user_id": s.officer.id},
+        frozenset({"admin"}),
+    ),
+    ("users.two_factor_policy", "GET"): (lambda s: {}, frozenset({"admin"})),
+    ("users.two_factor_policy", "POST"): (lambda s: {}, frozenset({"admin"})),
     ("review.dashboard", "GET"): (lambda s: {"consultation_id": s.consultation.id}, SIGNED_IN),
     ("review.log", "GET"): (lambda s: {"consultation_id": s.consultation.id}, SIGNED_IN),
     # No sample response exists: access is decided before the row is looked up (then 404).

@@ -34,8 +34,12 @@ def init_app(app):
     login_manager.user_loader(load_signed_in_user)
 
 
-def start(user, client_address=None):
-    """Begin a new session for ``user`` (after the password has been checked)."""
+def start(user, client_address=None, awaiting=None):
+    """Begin a new session for ``user`` (after the password has been checked).
+
+    ``awaiting`` ("code" or "enrolment") starts it half signed in: it opens no page until
+    the second step is done, and that state lives here on the server, not in the cookie.
+    """
     session.clear()  # a fresh session: nothing carried over from before sign-in
     secret = secrets.token_urlsafe(32)
     now = utcnow()
@@ -46,11 +50,45 @@ def start(user, client_address=None):
             started_at=now,
             last_seen_at=now,
             client_address=client_address,
+            awaiting=awaiting,
         )
     )
-    user.last_signed_in_at = now
+    if awaiting is None:
+        user.last_signed_in_at = now
     session[SESSION_KEY] = secret
     return secret
+
+
+def pending():
+    """(sign-in, user) of this browser's half-finished sign-in, or (None, None) when
+    there is none or it has taken longer than SECOND_FACTOR_MINUTES."""
+    secret = session.get(SESSION_KEY)
+    if not secret:
+        return None, None
+    row = db.session.execute(
+        select(SignIn, User)
+        .join(User, User.id == SignIn.user_id)
+        .where(SignIn.secret_hash == _hash(secret))
+    ).first()
+    if row is None:
+        return None, None
+    sign_in, user = row
+    limit = timedelta(minutes=current_app.config["SECOND_FACTOR_MINUTES"])
+    if sign_in.awaiting is None or sign_in.ended_at is not None or user.is_disabled:
+        return None, None
+    if utcnow() - sign_in.started_at > limit:
+        sign_in.ended_at, sign_in.end_reason = utcnow(), "second step not done"
+        return None, None
+    return sign_in, user
+
+
+def complete(sign_in, user):
+    """The second step is done: the session is signed in, under a new secret."""
+    secret = secrets.token_urlsafe(32)
+    sign_in.secret_hash = _hash(secret)
+    sign_in.awaiting = None
+    sign_in.last_seen_at = user.last_signed_in_at = utcnow()
+    session[SESSION_KEY] = secret
 
 
 def end(reason="signed out"):
@@ -86,7 +124,7 @@ def load_signed_in_user(user_id):
     if row is None:
         return None
     sign_in, user = row
-    if sign_in.ended_at is not None or str(user.id) != str(user_id):
+    if sign_in.ended_at is not None or sign_in.awaiting or str(user.id) != str(user_id):
         return None
 
     now = utcnow()

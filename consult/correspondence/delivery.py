@@ -20,7 +20,6 @@ from flask import current_app
 from sqlalchemy import select, update
 
 from consult.audit import services as audit
-from consult.correspondence.emails import partner_link_url
 from consult.correspondence.models import LINK_PLACEHOLDER, Message
 from consult.correspondence.sealing import SealError, unseal
 from consult.db import utcnow
@@ -101,9 +100,10 @@ def build_mail(message):
             token = unseal(message.sealed_link)
         except SealError as error:
             raise PermanentFailure(str(error)) from None
-        placeholder_url = partner_link_url(LINK_PLACEHOLDER)
-        text = text.replace(placeholder_url, partner_link_url(token))
-        html = html.replace(placeholder_url, partner_link_url(token))
+        # The stored bodies name LINK_PLACEHOLDER where the secret goes: in a partner's
+        # link, or in an account invitation's set-password address.
+        text = text.replace(LINK_PLACEHOLDER, token)
+        html = html.replace(LINK_PLACEHOLDER, token)
     config = current_app.config
     mail = flask_mail.Message(
         subject=message.subject,

@@ -15,18 +15,19 @@ class SealError(ValueError):
     """A sealed token cannot be opened (SECRET_KEY changed since it was sealed)."""
 
 
-def _fernet():
+def _fernet(label):
     secret = current_app.config["SECRET_KEY"].encode()
-    key = hashlib.sha256(b"consult sealed partner link\0" + secret).digest()
+    key = hashlib.sha256(b"consult sealed " + label.encode() + b"\0" + secret).digest()
     return Fernet(base64.urlsafe_b64encode(key))
 
 
-def seal(token):
-    return _fernet().encrypt(token.encode()).decode()
+def seal(token, label="partner link"):
+    """``token`` encrypted with a key of its own kind (``label``) from SECRET_KEY."""
+    return _fernet(label).encrypt(token.encode()).decode()
 
 
-def unseal(sealed):
+def unseal(sealed, label="partner link"):
     try:
-        return _fernet().decrypt(sealed.encode()).decode()
+        return _fernet(label).decrypt(sealed.encode()).decode()
     except InvalidToken:
         raise SealError("the link could not be read; resend it to the partner") from None
