@@ -21,6 +21,7 @@ from consult.publish import annex
 from consult.respond.models import Response, ResponseDraft
 from consult.respond.services import record_response
 from consult.retention import services
+from consult.review import queries as review
 from tests import factories
 from worker.tasks.retention import erase_expired
 
@@ -112,6 +113,7 @@ def test_a_dry_run_lists_what_would_go_and_changes_nothing(closed_consultation, 
 def test_past_its_retention_period_a_consultations_personal_data_is_erased(closed_consultation):
     consultation, private_letter, public_letter = closed_consultation
     tally_before = tally(consultation)
+    dashboard_before = review.fetch_tally(consultation)
     summary_before = annex.summary_rows(annex.collect(consultation, now=utcnow()))
 
     assert erase_expired() == [consultation.reference]
@@ -136,6 +138,7 @@ def test_past_its_retention_period_a_consultations_personal_data_is_erased(close
     )
     # what the committee's record needs is untouched
     assert tally(consultation) == tally_before
+    assert review.fetch_tally(consultation) == dashboard_before  # the dashboard's figures
     assert annex.summary_rows(annex.collect(consultation, now=utcnow())) == summary_before
     event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "personal data erased"))
     assert event.consultation_id == consultation.id
