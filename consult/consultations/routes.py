@@ -78,12 +78,14 @@ def detail(consultation_id):
             problems,
             can_edit=current_user.role in OFFICERS,
         )
+    reader_view = consultation.state == "draft" and current_user.role not in OFFICERS
     return render_template(
         "consultations/detail.html",
         consultation=consultation,
         checklist=checklist,
         problems=problems,
         copy_form=ConfirmForm(),
+        ranking=queries.fetch_option_ranking(consultation.id) if reader_view else [],
     )
 
 

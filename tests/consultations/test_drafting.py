@@ -561,3 +561,18 @@ def test_the_deadline_shown_is_five_pm_on_a_friday(client, draft):
     assert "5pm on Friday 7 April 2017" in client.get(f"/consultations/{draft.id}").get_data(
         as_text=True
     )
+
+
+def test_scrutiny_reads_a_draft_as_it_stands_and_can_change_none_of_it(app, client, sign_in):
+    officer = factories.create_user("officer", email="drafter@council.example")
+    draft = factories.create_ready_consultation(officer, [factories.create_organisation()])
+    db.session.commit()
+    sign_in("scrutiny")
+
+    page = client.get(f"/consultations/{draft.id}").get_data(as_text=True)
+
+    assert "The draft as it stands" in page
+    assert "Do you support the preferred option?" in page
+    assert "Appointment of a peer practice partner" in page and "Preferred" in page
+    assert "Please reply by" in page  # the letter
+    assert client.post(f"/consultations/{draft.id}/details").status_code == 403
