@@ -2,7 +2,7 @@
 
 import secrets
 
-from flask import g, request
+from flask import abort, g, request
 
 # Endpoints Flask adds itself, serving files from consult/static.
 UNDECLARED_ENDPOINTS = {"static"}
@@ -12,6 +12,15 @@ def init_app(app):
     @app.before_request
     def make_csp_nonce():
         g.csp_nonce = secrets.token_urlsafe(16)
+
+    @app.before_request
+    def refuse_nul_characters():
+        """No person types a NUL character; PostgreSQL refuses to store or search for one.
+        A form or query string holding one is a bad request, not a server error."""
+        for values in (request.args, request.form if request.method == "POST" else {}):
+            for value in values.values():
+                if "\x00" in value:
+                    abort(400)
 
     @app.context_processor
     def csp_nonce():

@@ -137,3 +137,16 @@ def test_an_upload_over_the_cap_gets_the_413_page(client, app):
 
 def test_test_config_has_csrf_on_by_default():
     assert getattr(TestConfig, "WTF_CSRF_ENABLED", True) is True
+
+
+@pytest.mark.parametrize(
+    ("method", "url", "data"),
+    [
+        ("get", "/partners?q=abc%00def", None),
+        ("post", "/sign-in", {"email": "a\x00b@council.example", "password": "x"}),
+    ],
+)
+def test_a_nul_character_is_a_bad_request_not_a_server_error(client, sign_in, method, url, data):
+    sign_in("scrutiny")
+    response = getattr(client, method)(url, data=data)
+    assert response.status_code == 400

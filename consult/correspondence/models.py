@@ -84,6 +84,7 @@ class Message(db.Model):
     failed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     request = relationship("Request")
+    link_token = relationship("LinkToken")
 
     def __repr__(self):
         return f"<Message {self.id} {self.kind} {self.status}>"

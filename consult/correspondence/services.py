@@ -44,6 +44,9 @@ def store_message(
     link_token_id=None,
     user_id=None,
     token=None,
+    link_token=None,
+    check_existing=True,
+    flush=True,
 ):
     """Put a message in the outbox, once per purpose.
 
@@ -53,9 +56,10 @@ def store_message(
     token: it is kept sealed until sending, and the bodies hold LINK_PLACEHOLDER instead.
     Names and subjects with line breaks are refused before anything is stored.
     """
-    existing = get_message_by_purpose(purpose)
-    if existing is not None:
-        return existing
+    if check_existing:
+        existing = get_message_by_purpose(purpose)
+        if existing is not None:
+            return existing
     checked_header(subject)
     checked_header(to_name)
     try:
@@ -74,13 +78,15 @@ def store_message(
         request_id=request_id,
         recipient_link_id=recipient_link_id,
         link_token_id=link_token_id,
+        link_token=link_token,
         user_id=user_id,
         sealed_link=seal(token) if token else None,
         status="queued",
         next_attempt_at=utcnow(),
     )
     db.session.add(message)
-    db.session.flush()
+    if flush:
+        db.session.flush()
     return message
 
 

@@ -6,16 +6,19 @@ from consult.correspondence.services import get_message_by_purpose, store_messag
 from consult.issuing.tokens import create_token
 
 
-def send_link(link, *, purpose, kind, email_for):
+def send_link(link, *, purpose, kind, email_for, purpose_checked=False):
     """Store one email to ``link``'s contact carrying a new token; once per purpose.
 
     ``email_for(link, link_url)`` renders it. The stored bodies hold the placeholder link;
-    the token is sealed into the message until it is sent, then wiped.
+    the token is sealed into the message until it is sent, then wiped. A caller that has
+    already checked the purpose is new (``purpose_checked``) gets the rows added without
+    a flush, to insert many in one round trip.
     """
-    existing = get_message_by_purpose(purpose)
-    if existing is not None:
-        return existing
-    token_row, token = create_token(link)
+    if not purpose_checked:
+        existing = get_message_by_purpose(purpose)
+        if existing is not None:
+            return existing
+    token_row, token = create_token(link, flush=not purpose_checked)
     request = link.request
     email = email_for(link, emails.partner_link_url(LINK_PLACEHOLDER))
     return store_message(
@@ -29,6 +32,8 @@ def send_link(link, *, purpose, kind, email_for):
         consultation_id=request.consultation_id,
         request_id=request.id,
         recipient_link_id=link.id,
-        link_token_id=token_row.id,
+        link_token=token_row,
         token=token,
+        check_existing=not purpose_checked,
+        flush=not purpose_checked,
     )

@@ -14,6 +14,7 @@ from sqlalchemy.orm import selectinload
 
 from consult.audit import services as audit
 from consult.correspondence import emails
+from consult.correspondence.models import Message
 from consult.correspondence.services import get_message_by_purpose
 from consult.db import utcnow
 from consult.extensions import db
@@ -85,12 +86,13 @@ def fetch_due_slots(now, limit=MOST_PER_SWEEP):
     return db.session.scalars(query).all()
 
 
-def _lock_request(request_id):
-    """The request, locked for this transaction (PostgreSQL) and read afresh, so a
-    response committed meanwhile is seen."""
+def _lock_requests(request_ids):
+    """The requests, locked for this transaction (PostgreSQL) and read afresh, so a
+    response committed meanwhile is seen: four queries for any number, by id."""
     query = (
         select(Request)
-        .where(Request.id == request_id)
+        .where(Request.id.in_(request_ids))
+        .order_by(Request.id)
         .execution_options(populate_existing=True)
         .options(
             selectinload(Request.consultation),
@@ -100,7 +102,18 @@ def _lock_request(request_id):
     )
     if db.engine.dialect.name == "postgresql":
         query = query.with_for_update(of=Request)
-    return db.session.scalar(query)
+    return {request.id: request for request in db.session.scalars(query)}
+
+
+def _stored_purposes(purposes):
+    """Which of these purposes already have a message: one query."""
+    if not purposes:
+        return set()
+    return set(db.session.scalars(select(Message.purpose).where(Message.purpose.in_(purposes))))
+
+
+def _reminder_purpose(link, purpose_suffix):
+    return f"reminder:link:{link.id}:{purpose_suffix}"
 
 
 def why_not_remind(request, now):
@@ -115,23 +128,30 @@ def why_not_remind(request, now):
     return None
 
 
-def remind(request, *, purpose_suffix, now):
-    """Store a reminder, with a fresh link, for each contact whose link still works."""
+def remind(request, *, purpose_suffix, now, stored_purposes=None):
+    """Store a reminder, with a fresh link, for each contact whose link still works.
+
+    ``stored_purposes``, when given, is every purpose already stored (looked up in bulk
+    by the caller); the new messages are then added without a flush each."""
     stored = []
     for link in request.links:
         if link.revoked_at is not None or link.issued_at is None or not link.contact.email:
             continue
         if link.expires_at is not None and link.expires_at <= now:
             continue
-        purpose = f"reminder:link:{link.id}:{purpose_suffix}"
-        if get_message_by_purpose(purpose) is not None:
-            continue  # this reminder was stored already
+        purpose = _reminder_purpose(link, purpose_suffix)
+        if stored_purposes is None:
+            if get_message_by_purpose(purpose) is not None:
+                continue  # this reminder was stored already
+        elif purpose in stored_purposes:
+            continue
         stored.append(
             send_link(
                 link,
                 purpose=purpose,
                 kind="reminder",
                 email_for=lambda link, url: emails.reminder(link, link_url=url, now=now),
+                purpose_checked=stored_purposes is not None,
             )
         )
     return stored
@@ -142,16 +162,34 @@ def sweep_due_slots(now=None):
     the same transaction. Returns (reminders stored, slots skipped)."""
     now = now or utcnow()
     sent = skipped = 0
-    for slot in fetch_due_slots(now):
-        request = _lock_request(slot.request_id)
+    slots = fetch_due_slots(now)
+    requests = _lock_requests({slot.request_id for slot in slots})
+    stored_purposes = _stored_purposes(
+        [
+            _reminder_purpose(link, f"slot:{slot.offset_days}")
+            for slot in slots
+            for link in requests[slot.request_id].links
+        ]
+    )
+    reminded = []
+    for slot in slots:
+        request = requests[slot.request_id]
         reason = why_not_remind(request, now)
         slot.done_at = now
         if reason:
             skipped += 1
             continue
-        messages = remind(request, purpose_suffix=f"slot:{slot.offset_days}", now=now)
-        slot.message_id = messages[0].id if messages else None
+        messages = remind(
+            request,
+            purpose_suffix=f"slot:{slot.offset_days}",
+            now=now,
+            stored_purposes=stored_purposes,
+        )
+        reminded.append((slot, messages))
         sent += len(messages)
+    db.session.flush()  # every token and message of the sweep in a few round trips
+    for slot, messages in reminded:
+        slot.message_id = messages[0].id if messages else None
     db.session.flush()
     return sent, skipped
 
