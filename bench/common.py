@@ -70,6 +70,7 @@ def bench_app(database_url, instance_dir, **settings):
         "MAILBOX_DIR": str(instance_dir / "mailbox"),
         "CELERY": celery_settings(REDIS_URL, instance_dir),
         "RATELIMIT_ENABLED": False,
+        "WTF_CSRF_ENABLED": False,
         **settings,
     }
     app = create_app(type("BenchConfig", (TestConfig,), attributes))
