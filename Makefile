@@ -34,6 +34,7 @@ lint: $(VENV)/.installed-test
 
 ## bench: speed measurements, printed as ratios against a baseline
 bench: $(VENV)/.installed-test
+	$(BIN)/pip install --quiet -e '.[test,bench]'
 	$(BIN)/python -m bench
 
 ## assets: refresh the vendored GOV.UK Frontend (needs npm); the GDS font is left out

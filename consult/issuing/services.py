@@ -87,7 +87,9 @@ def link_expiry(consultation):
     return consultation.deadline_at + timedelta(days=days)
 
 
-def _invite(link, now):
+def _invite(link, now, *, first_issue=False):
+    """Issue ``link`` and store its invitation. ``first_issue``: the consultation has just
+    left draft, so no invitation can exist yet and the rows wait for one flush."""
     link.issued_at = now
     link.expires_at = link_expiry(link.request.consultation)
     return send_link(
@@ -95,6 +97,7 @@ def _invite(link, now):
         purpose=f"invitation:link:{link.id}",
         kind="invitation",
         email_for=lambda link, url: emails.invitation(link, link_url=url),
+        purpose_checked=first_issue,
     )
 
 
@@ -143,10 +146,10 @@ def issue(consultation, *, by, now=None):
     for request in requests:
         request.status = "issued"
         request.issued_at = now
-        reminders.create_slots(request, now)
+        reminders.create_slots(request, now, first_issue=True)
         for link in request.links:
             if link.contact.email:
-                _invite(link, now)
+                _invite(link, now, first_issue=True)
                 invitations += 1
     audit.record(
         "issued",

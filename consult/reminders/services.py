@@ -31,12 +31,13 @@ def slot_due_at(consultation, offset_days):
     return next_working_time(consultation.deadline_at + timedelta(days=offset_days))
 
 
-def create_slots(request, now=None):
+def create_slots(request, now=None, *, first_issue=False):
     """One slot per offset of the policy, for a request just issued. Slots already past
-    (a request added late) are left out."""
+    (a request added late) are left out. ``first_issue``: the request has never been
+    issued, so it has no slots to look up."""
     now = now or utcnow()
     consultation = request.consultation
-    existing = {slot.offset_days for slot in _slots(request.id)}
+    existing = set() if first_issue else {slot.offset_days for slot in _slots(request.id)}
     for offset in sorted(set(consultation.reminder_offsets_days or [])):
         due = slot_due_at(consultation, offset)
         if offset not in existing and due > now:

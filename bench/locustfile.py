@@ -1,0 +1,79 @@
+"""Load for the partner pages and for the baseline page, driven by bench/partner.py.
+
+Each simulated partner has a link of their own (BENCH_TOKENS, comma-separated): they open
+the link page, and in turn answer and send, as a busy headteacher would.
+"""
+
+import itertools
+import os
+import re
+
+from locust import HttpUser, between, task
+
+TOKENS = [token for token in os.environ.get("BENCH_TOKENS", "").split(",") if token]
+_next_token = itertools.count()
+CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
+REVISION = re.compile(r'name="revision" type="hidden" value="(\d+)"')
+VERSION = re.compile(r'name="version_seen" type="hidden" value="(\d+)"')
+
+
+def _field(pattern, html, default=""):
+    found = pattern.search(html)
+    return found.group(1) if found else default
+
+
+class Partner(HttpUser):
+    wait_time = between(0, 0.01)
+
+    def on_start(self):
+        self.token = TOKENS[next(_next_token) % len(TOKENS)]
+        landing = self.client.get(f"/r/{self.token}", name="link page").text
+        self.client.post(
+            f"/r/{self.token}",
+            name="open the link",
+            allow_redirects=False,
+            data={"csrf_token": _field(CSRF, landing)},
+        )
+
+    @task(3)
+    def link_page(self):
+        self.client.get(f"/r/{self.token}", name="link page")
+
+    @task(1)
+    def submit(self):
+        answer = self.client.get("/respond/answer", name="answer page").text
+        self.client.post(
+            "/respond/answer",
+            name="save the answer",
+            allow_redirects=False,
+            data={
+                "csrf_token": _field(CSRF, answer),
+                "revision": _field(REVISION, answer, "0"),
+                "stance": "supports",
+                "comments": "We support the preferred option.",
+                "responder_name": "A Head",
+                "responder_role": "Headteacher",
+                "answers_for_organisation": "y",
+                "publication": "publish",
+                "submit": "Continue",
+            },
+        )
+        check = self.client.get("/respond/check", name="check page").text
+        self.client.post(
+            "/respond/check",
+            name="submit",
+            allow_redirects=False,
+            data={
+                "csrf_token": _field(CSRF, check),
+                "revision": _field(REVISION, check, "0"),
+                "version_seen": _field(VERSION, check, "0"),
+            },
+        )
+
+
+class Baseline(HttpUser):
+    wait_time = between(0, 0.01)
+
+    @task
+    def one_query(self):
+        self.client.get("/", name="baseline page")

@@ -1,0 +1,130 @@
+"""The partner's link page and a submit under 20 concurrent clients (locust), against a
+one-query Flask page served by the same gunicorn settings: requests per second and p95."""
+
+import csv
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from bench.common import bench_app, fresh_database, note, report
+from tests.smtp import free_port
+
+CLIENTS = int(os.environ.get("BENCH_CLIENTS", 20))
+SECONDS = int(os.environ.get("BENCH_SECONDS", 30))
+GUNICORN = ["--workers", str(2 * (os.cpu_count() or 1) + 1), "--worker-class", "sync"]
+
+
+def serve(target, env, port):
+    process = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", *GUNICORN, "--bind", f"127.0.0.1:{port}", target],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    import urllib.request
+
+    for _ in range(100):
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/sign-in", timeout=1)
+            break
+        except Exception:
+            time.sleep(0.2)
+    return process
+
+
+def load(user_class, host, env, out):
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "locust",
+            "-f",
+            str(Path(__file__).with_name("locustfile.py")),
+            user_class,
+            "--headless",
+            "-u",
+            str(CLIENTS),
+            "-r",
+            str(CLIENTS),
+            "-t",
+            f"{SECONDS}s",
+            "--host",
+            host,
+            "--csv",
+            str(out),
+            "--only-summary",
+            "--loglevel",
+            "WARNING",
+        ],
+        env=env,
+        check=False,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    rows = {row["Name"]: row for row in csv.DictReader(open(f"{out}_stats.csv"))}  # noqa: SIM115
+    return rows
+
+
+def run():
+    from consult.extensions import db
+    from consult.issuing import services as issuing
+    from consult.issuing.models import RecipientLink
+    from consult.issuing.tokens import create_token
+    from tests import factories
+
+    with tempfile.TemporaryDirectory() as tmp, fresh_database() as url:
+        tmp = Path(tmp)
+        app = bench_app(url, tmp)
+        with app.app_context():
+            officer = factories.create_user("officer")
+            schools = [factories.create_organisation() for _ in range(CLIENTS)]
+            consultation = factories.create_ready_consultation(officer, schools)
+            issuing.issue(consultation, by=officer)
+            db.session.commit()
+            tokens = [
+                create_token(link)[1] for link in db.session.scalars(db.select(RecipientLink))
+            ]
+            db.session.commit()
+        env = {
+            **os.environ,
+            "CONSULT_CONFIG": "test",
+            "DATABASE_URL": url,
+            "CONSULT_INSTANCE_DIR": str(tmp),
+            "TOKEN_LOOKUP_LIMIT": "1000000 per minute",
+            "BENCH_TOKENS": ",".join(tokens),
+        }
+        env.pop("REDIS_URL", None)
+        ours_port, base_port = free_port(), free_port()
+        ours = serve("consult:create_app()", env, ours_port)
+        try:
+            partner = load("Partner", f"http://127.0.0.1:{ours_port}", env, tmp / "partner")
+        finally:
+            ours.terminate()
+            ours.wait(timeout=30)
+        base = serve("bench.baseline_app:app", env, base_port)
+        try:
+            baseline = load("Baseline", f"http://127.0.0.1:{base_port}", env, tmp / "baseline")
+        finally:
+            base.terminate()
+            base.wait(timeout=30)
+    base_rps = float(baseline["baseline page"]["Requests/s"])
+    for name in ("link page", "submit"):
+        row = partner[name]
+        note(
+            f"{name}: {int(row['Request Count'])} requests, {int(row['Failure Count'])} failed, "
+            f"p95 {row['95%']} ms, median {row['50%']} ms"
+        )
+    total = partner["Aggregated"]
+    note(f"all partner requests: {float(total['Requests/s']):.0f}/s, p95 {total['95%']} ms")
+    report(
+        f"Partner link page and submit, {CLIENTS} clients",
+        float(total["Requests/s"]),
+        base_rps,
+        "requests/s",
+        target="at least 0.5x, p95 at most 50 ms",
+    )
+    return partner
