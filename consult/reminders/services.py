@@ -23,8 +23,9 @@ from consult.issuing.models import OUTSTANDING_STATES, RecipientLink, Request
 from consult.reminders.models import ReminderSlot
 from consult.reminders.working_hours import next_working_time
 
-# The most slots one sweep takes on, so that a sweep stays short; the next takes the rest.
-MOST_PER_SWEEP = 2_000
+# The most slots one sweep takes on in one transaction, so that each stays short (about
+# a second) and holds its locks briefly; the task runs sweeps until none is due.
+MOST_PER_SWEEP = 1_000
 
 
 def slot_due_at(consultation, offset_days):
@@ -159,8 +160,8 @@ def remind(request, *, purpose_suffix, now, stored_purposes=None):
 
 
 def sweep_due_slots(now=None):
-    """Turn every due slot into reminders (or skip it, saying why), marking it done in
-    the same transaction. Returns (reminders stored, slots skipped)."""
+    """Turn due slots (up to MOST_PER_SWEEP) into reminders, or skip them saying why,
+    marking each done in the same transaction. Returns (reminders stored, slots skipped)."""
     now = now or utcnow()
     sent = skipped = 0
     slots = fetch_due_slots(now)
