@@ -6,7 +6,7 @@ import secrets
 from datetime import timedelta
 
 from flask import current_app, render_template
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 
 from consult.audit import services as audit
 from consult.auth import sessions
@@ -24,12 +24,18 @@ def _hash(token):
 
 
 def count_active_admins(excluding=None):
-    query = select(func.count(User.id)).where(
-        User.role == "admin", User.is_disabled.is_(False), User.password_hash != INVITED
+    """Admins who can sign in, other than ``excluding``. On PostgreSQL every such row is
+    locked, in one order, until the caller commits: two admins demoting each other at the
+    same moment are taken one after the other, and the second sees the first's change."""
+    query = (
+        select(User.id)
+        .where(User.role == "admin", User.is_disabled.is_(False), User.password_hash != INVITED)
+        .order_by(User.id)
     )
-    if excluding is not None:
-        query = query.where(User.id != excluding.id)
-    return db.session.scalar(query)
+    if db.engine.dialect.name == "postgresql":
+        query = query.with_for_update()
+    ids = db.session.scalars(query).all()
+    return sum(1 for user_id in ids if excluding is None or user_id != excluding.id)
 
 
 def invite_user(*, email, name, role, by):

@@ -167,3 +167,33 @@ def test_the_users_page_lists_everyone(app, client, sign_in):
     db.session.commit()
     page = client.get("/admin/users").get_data(as_text=True)
     assert "Scrutiny Chair" in page and "Invite a user" in page
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+def test_two_admins_demoting_each_other_at_once_leave_one_admin(app):
+    import threading
+    import time
+
+    first = factories.create_user("admin", email="first.admin@council.example")
+    second = factories.create_user("admin", email="second.admin@council.example")
+    db.session.commit()
+    first_id, second_id = first.id, second.id
+    locked = threading.Event()
+
+    def demote_second():
+        with app.app_context():
+            accounts.change_role(db.session.get(User, second_id), "officer", by=None)
+            locked.set()
+            time.sleep(1)  # hold the admins' rows while the other demotion starts
+            db.session.commit()
+
+    thread = threading.Thread(target=demote_second)
+    thread.start()
+    assert locked.wait(10)
+    with pytest.raises(AccountError, match="only admin"):
+        accounts.change_role(db.session.get(User, first_id), "officer", by=None)
+    db.session.rollback()
+    thread.join()
+    db.session.expire_all()
+    assert db.session.get(User, first_id).role == "admin"
+    assert db.session.get(User, second_id).role == "officer"

@@ -14,15 +14,9 @@ from consult.correspondence.models import Message
 from consult.correspondence.sealing import unseal
 from consult.extensions import db
 from tests import factories
+from tests.browser.signing_in import sign_in
 
 pytestmark = pytest.mark.browser
-
-
-def sign_in(page, live_server, email, password=factories.PASSWORD):
-    page.goto(f"{live_server}/sign-in")
-    page.get_by_label("Email address").fill(email)
-    page.get_by_label("Password", exact=True).fill(password)
-    page.get_by_role("button", name="Sign in").click()
 
 
 def current_code(email):

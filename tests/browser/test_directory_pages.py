@@ -5,15 +5,9 @@ from playwright.sync_api import expect
 
 from consult.extensions import db
 from tests import factories
+from tests.browser.signing_in import sign_in
 
 pytestmark = pytest.mark.browser
-
-
-def sign_in(page, live_server, user):
-    page.goto(f"{live_server}/sign-in")
-    page.get_by_label("Email address").fill(user.email)
-    page.get_by_label("Password", exact=True).fill(factories.PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
 
 
 def add_organisation_and_contact(page, check=lambda page: None):

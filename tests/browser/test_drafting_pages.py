@@ -6,7 +6,7 @@ from playwright.sync_api import expect
 from consult.db import utcnow
 from consult.extensions import db
 from tests import factories
-from tests.browser.test_directory_pages import sign_in
+from tests.browser.signing_in import sign_in
 from tests.files.samples import pdf_bytes
 
 pytestmark = pytest.mark.browser

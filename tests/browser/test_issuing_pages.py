@@ -7,15 +7,9 @@ from sqlalchemy import select
 from consult.extensions import db
 from consult.issuing.models import Request
 from tests import factories
+from tests.browser.signing_in import sign_in
 
 pytestmark = pytest.mark.browser
-
-
-def sign_in(page, live_server, user):
-    page.goto(f"{live_server}/sign-in")
-    page.get_by_label("Email address").fill(user.email)
-    page.get_by_label("Password", exact=True).fill(factories.PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
 
 
 @pytest.fixture

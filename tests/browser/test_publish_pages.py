@@ -11,16 +11,10 @@ from consult.issuing.models import Request
 from consult.publish.models import AnnexBuild
 from consult.respond.services import record_response
 from tests import factories
+from tests.browser.signing_in import sign_in
 from worker.tasks.publish import build_annex
 
 pytestmark = pytest.mark.browser
-
-
-def sign_in(page, live_server, user):
-    page.goto(f"{live_server}/sign-in")
-    page.get_by_label("Email address").fill(user.email)
-    page.get_by_label("Password", exact=True).fill(factories.PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
 
 
 @pytest.fixture
