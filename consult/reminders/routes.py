@@ -5,6 +5,7 @@ import re
 from flask import Blueprint, Response, flash, redirect, render_template, url_for
 from flask_login import current_user
 
+from consult.audit import services as audit
 from consult.auth.access import roles_required, signed_in
 from consult.consultations import services as consultations
 from consult.consultations.models import Consultation
@@ -56,6 +57,10 @@ def outstanding_csv(consultation_id):
         for contact in contacts
     ]
     filename = re.sub(r"[^A-Za-z0-9_-]+", "-", consultation.reference) + "-outstanding.csv"
+    audit.record(
+        "exported", user=current_user, consultation=consultation, what="outstanding", format="csv"
+    )
+    db.session.commit()
     return Response(
         csv_text(["Organisation", "Status", "Contact", "Role", "Email", "Phone"], rows),
         mimetype="text/csv",

@@ -43,6 +43,10 @@ def test_the_outstanding_csv_is_an_attachment_with_formulas_neutralised(client, 
     assert response.headers["Content-Disposition"].startswith("attachment; filename=")
     assert text.startswith("\ufeffOrganisation,Status,Contact")
     assert "'=HYPERLINK" in text and "'-Deputy" in text and "'@Sam Patel" in text
+    from consult.audit.models import AuditEvent
+
+    event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "exported"))
+    assert event.details == {"what": "outstanding", "format": "csv"}
 
 
 @pytest.mark.parametrize("value", ["=1+1", "+44 1709", "-5", "@SUM(A1)", "\tx"])
