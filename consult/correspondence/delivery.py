@@ -1,25 +1,39 @@
-"""Sending stored messages: claim, send over one connection per batch, record the outcome.
+"""Sending stored messages: claim a batch, send over one connection, record each outcome.
 
-A message is claimed (``queued`` to ``sending``, only if still queued) and the claim
-committed before the mail server is spoken to, so two workers never send the same
-message. A temporary failure (no connection, a time-out, a 4xx reply) puts it back in the
+A batch is claimed in one statement (``queued`` to ``sending``, only those still queued),
+and the claim committed before the mail server is spoken to, so two workers never send
+the same message. Each message is marked sent in its own short transaction the moment
+the mail server takes it, so a worker killed mid-batch sends again at most the one
+message in flight; what it had not yet tried waits in ``sending`` until the sweep puts it
+back. The audit events and request statuses of a batch's sent messages are written
+together afterwards (``record_sent``), and the sweep writes any a lost worker left.
+
+A temporary failure (no connection, a time-out, a 4xx reply) puts a message back in the
 queue with a growing, jittered wait stored in ``next_attempt_at``; a permanent one (a 5xx
-reply, a rejected address) or too many attempts marks it failed with the reason.
+reply, a rejected address), or a message the server has put off too often, is marked
+failed with the reason. An unreachable server only ever delays mail.
 """
 
 import contextlib
 import hashlib
 import random
+import secrets
 import smtplib
 from datetime import timedelta
-from email.utils import parseaddr
+from email.charset import QP, Charset
+from email.header import Header
+from email.mime.multipart import MIMEMultipart
+from email.mime.text import MIMEText
+from email.policy import Compat32
+from email.utils import formataddr, formatdate, parseaddr
 from pathlib import Path
 
 import flask_mail
 from flask import current_app
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 
 from consult.audit import services as audit
+from consult.consultations.models import Consultation
 from consult.correspondence.models import LINK_PLACEHOLDER, Message
 from consult.correspondence.sealing import SealError, unseal
 from consult.db import utcnow
@@ -27,6 +41,34 @@ from consult.extensions import db
 from consult.issuing.models import OUTSTANDING_STATES, Request
 
 INVITATION_KINDS = ("invitation", "link_resent")
+
+
+class _SMTPWire(Compat32):
+    """The email package's classic serialiser, with the CRLF line ends SMTP wants, that
+    writes a short plain-ASCII header as it is instead of through an ``email.header.Header``
+    (the same bytes, in a tenth of the time: most headers are such)."""
+
+    def fold_binary(self, name, value):
+        if (
+            isinstance(value, str)
+            and value.isascii()
+            and "\n" not in value
+            and "\r" not in value
+            and len(name) + len(value) + 2 <= self.max_line_length
+        ):
+            return f"{name}: {value}{self.linesep}".encode("ascii")
+        return super().fold_binary(name, value)
+
+
+SMTP_WIRE = _SMTPWire(linesep="\r\n", mangle_from_=False)
+# Bodies go as UTF-8 unencoded ("8bit", which every mail server today takes); a body
+# with a line longer than SMTP allows (998 octets: a long paragraph of a partner's reply,
+# copied into their acknowledgement) goes quoted-printable, which wraps it.
+UTF8_8BIT = Charset("utf-8")
+UTF8_8BIT.body_encoding = None
+UTF8_WRAPPED = Charset("utf-8")
+UTF8_WRAPPED.body_encoding = QP
+LONGEST_SMTP_LINE = 998
 
 
 class TemporaryFailure(Exception):
@@ -41,38 +83,81 @@ class PermanentFailure(Exception):
     """Sending again would not help: the address or the message is refused."""
 
 
-def claim(message_id, now=None):
-    """Mark the message as being sent by this worker; False if it is not ours to send."""
+def claim_batch(message_ids, now=None):
+    """Mark these messages as being sent by this worker, in one statement. Returns the ids
+    it got: those still queued and due (not sent, failed or claimed by another worker)."""
+    if not message_ids:
+        return []
     now = now or utcnow()
-    result = db.session.execute(
+    claimed = db.session.scalars(
         update(Message)
         .where(
-            Message.id == message_id,
+            Message.id.in_(message_ids),
             Message.status == "queued",
             Message.next_attempt_at <= now,
         )
         .values(status="sending", sending_started_at=now, attempts=Message.attempts + 1)
-    )
-    return result.rowcount == 1
+        .returning(Message.id)
+        .execution_options(synchronize_session=False)
+    ).all()
+    return sorted(claimed)
 
 
-def cancel_if_no_longer_wanted(message, now=None):
-    """A reminder whose request has been answered, declined or withdrawn since it was
-    stored is not sent: True (and the message cancelled) in that case."""
-    if message.kind != "reminder" or message.request_id is None:
-        return False
-    request = db.session.get(Request, message.request_id)
-    consultation = request.consultation
-    if request.status in OUTSTANDING_STATES and consultation.state == "open":
-        return False
-    message.status = "cancelled"
-    message.sealed_link = None
-    message.last_error = (
-        f"Not sent: the request is {request.status}"
-        if request.status not in OUTSTANDING_STATES
-        else "Not sent: the consultation is closed"
-    )
-    return True
+def fetch_claimed(message_ids):
+    """The claimed messages as plain rows, in id order: read once, and unchanged by the
+    commits that follow each send."""
+    return db.session.execute(
+        select(Message.__table__).where(Message.id.in_(message_ids)).order_by(Message.id)
+    ).all()
+
+
+def cancel_unwanted(messages):
+    """Reminders whose request has been answered, declined or withdrawn, or whose
+    consultation has closed, since they were stored are not sent: they are cancelled, with
+    the reason. Returns their ids."""
+    request_ids = {m.request_id for m in messages if m.kind == "reminder" and m.request_id}
+    if not request_ids:
+        return set()
+    states = {
+        request_id: (status, consultation_state)
+        for request_id, status, consultation_state in db.session.execute(
+            select(Request.id, Request.status, Consultation.state)
+            .join(Consultation, Consultation.id == Request.consultation_id)
+            .where(Request.id.in_(request_ids))
+        )
+    }
+    cancelled = set()
+    for message in messages:
+        if message.kind != "reminder" or message.request_id not in states:
+            continue
+        status, consultation_state = states[message.request_id]
+        if status in OUTSTANDING_STATES and consultation_state == "open":
+            continue
+        reason = (
+            f"Not sent: the request is {status}"
+            if status not in OUTSTANDING_STATES
+            else "Not sent: the consultation is closed"
+        )
+        db.session.execute(
+            update(Message)
+            .where(Message.id == message.id, Message.status == "sending")
+            .values(status="cancelled", sealed_link=None, last_error=reason)
+            .execution_options(synchronize_session=False)
+        )
+        cancelled.add(message.id)
+    return cancelled
+
+
+def release_untried(message_ids):
+    """Put claimed messages this worker did not try back in the queue, as they were: the
+    attempt is not counted, and the sweep hands them out again in its own time."""
+    if message_ids:
+        db.session.execute(
+            update(Message)
+            .where(Message.id.in_(message_ids), Message.status == "sending")
+            .values(status="queued", attempts=Message.attempts - 1, sending_started_at=None)
+            .execution_options(synchronize_session=False)
+        )
 
 
 def retry_delay(attempts, config):
@@ -92,8 +177,65 @@ def message_id_header(message):
     return f"<consult.{message.id}.{digest}@{domain}>"
 
 
+class OutgoingMail(flask_mail.Message):
+    """Flask-Mail's message, as Consult sends it: a plain-text and an HTML version of the
+    same words, to one recipient, with no attachments.
+
+    Flask-Mail writes a message with ``policy.SMTP``, which parses every header again on
+    the way out: that took two thirds of the time of sending to a local mail server. This
+    writes the same headers (a name or subject that is not plain ASCII is encoded as RFC
+    2047 asks) with the email package's classic serialiser, in under a third of the time.
+    """
+
+    def _message(self):
+        if self.attachments or self.cc or self.bcc or self.extra_headers:
+            raise ValueError("Consult's emails have no attachments, copies or extra headers")
+        text = _body(self.body, "plain")
+        if self.html:
+            # A boundary of our own: random, so it cannot occur in the text, and the
+            # serialiser need not search both bodies for one that does not.
+            mime = MIMEMultipart("alternative", boundary=f"=_consult_{secrets.token_hex(16)}")
+            mime.attach(text)
+            mime.attach(_body(self.html, "html"))
+        else:
+            mime = text
+        mime["Subject"] = (
+            self.subject
+            if self.subject.isascii()
+            else Header(self.subject, "utf-8", None, "Subject")
+        )
+        mime["From"] = _address(self.sender)
+        mime["To"] = ", ".join(_address(recipient) for recipient in self.recipients)
+        mime["Date"] = formatdate(self.date, localtime=True)
+        mime["Message-ID"] = self.msgId
+        if self.reply_to:
+            mime["Reply-To"] = _address(self.reply_to)
+        return mime
+
+    def as_bytes(self):
+        return self._message().as_bytes(policy=SMTP_WIRE)
+
+
+def _body(words, subtype):
+    # A line of more than a quarter of the limit in characters may pass it in octets.
+    longest = max(map(len, words.splitlines() or [""]))
+    fits = longest * 4 <= LONGEST_SMTP_LINE or all(
+        len(line.encode()) <= LONGEST_SMTP_LINE for line in words.splitlines()
+    )
+    return MIMEText(words, subtype, UTF8_8BIT if fits else UTF8_WRAPPED)
+
+
+def _address(value):
+    name, address = value if isinstance(value, tuple) else parseaddr(value)
+    return formataddr((name, address), "utf-8")
+
+
+def _address_only(value):
+    return value[1] if isinstance(value, tuple) else parseaddr(value)[1]
+
+
 def build_mail(message):
-    """The Flask-Mail message to send, with the partner's link put back in."""
+    """The message to send, with the partner's link put back in."""
     text, html = message.body_text, message.body_html
     if message.sealed_link:
         try:
@@ -105,7 +247,7 @@ def build_mail(message):
         text = text.replace(LINK_PLACEHOLDER, token)
         html = html.replace(LINK_PLACEHOLDER, token)
     config = current_app.config
-    mail = flask_mail.Message(
+    mail = OutgoingMail(
         subject=message.subject,
         sender=config["MAIL_DEFAULT_SENDER"],
         recipients=[_addressee(message)],
@@ -195,7 +337,10 @@ class Sender:
         if isinstance(self.connection, MailboxConnection):
             self.connection.send(mail, message)
         else:
-            self.connection.send(mail)
+            # Straight to Flask-Mail's smtplib session: ``build_mail`` has checked the
+            # headers, and the envelope needs no more than the two addresses.
+            envelope_from = _address_only(mail.sender)
+            self.connection.host.sendmail(envelope_from, [message.to_address], mail.as_bytes())
 
     def close(self):
         connection, self.connection = self.connection, None
@@ -219,29 +364,96 @@ def send_claimed(message, sender):
         raise failure from error
 
 
-def record_sent(message, now=None):
+# Built once: marking a message sent is the one statement run for every email.
+_MARK_SENT = (
+    update(Message.__table__)
+    .where(Message.__table__.c.id == bindparam("message_id"))
+    .where(Message.__table__.c.status == "sending")
+    .values(status="sent", sent_at=bindparam("sent_at"), sealed_link=None, last_error="")
+)
+
+
+def mark_sent(connection, message_id, now=None):
+    """The mail server has the message: one statement, for the caller to commit at once.
+
+    On a connection of its own rather than the session: this runs for every email, and a
+    bare connection does it in a quarter of the time.
+    """
+    connection.execute(_MARK_SENT, {"message_id": message_id, "sent_at": now or utcnow()})
+
+
+def record_sent(message_ids, now=None):
+    """What sending means beyond the message itself, for messages sent and not yet
+    recorded: an audit event each, and a request whose invitation went out is "sent".
+    Each message is recorded once, however often this is called. Returns how many."""
+    if not message_ids:
+        return 0
     now = now or utcnow()
-    message.status = "sent"
-    message.sent_at = now
-    message.sealed_link = None
-    message.last_error = ""
-    if message.request_id is not None:
-        request = db.session.get(Request, message.request_id)
-        audit.record(
-            "sent",
-            request=request,
-            message_id=message.id,
-            kind=message.kind,
+    rows = db.session.execute(
+        update(Message)
+        .where(
+            Message.id.in_(message_ids),
+            Message.status == "sent",
+            Message.sent_recorded_at.is_(None),
         )
-        if message.kind in INVITATION_KINDS and request.status in ("issued", "failed"):
+        .values(sent_recorded_at=now)
+        .returning(Message.id, Message.request_id, Message.kind, Message.sent_at)
+        .execution_options(synchronize_session=False)
+    ).all()
+    requests = {
+        request.id: request
+        for request in db.session.scalars(
+            select(Request).where(Request.id.in_({row.request_id for row in rows}))
+        )
+    }
+    for row in sorted(rows, key=lambda row: (row.sent_at, row.id)):
+        if row.request_id is not None:
+            audit.record(
+                "sent",
+                request=requests[row.request_id],
+                message_id=row.id,
+                kind=row.kind,
+                sent_at=row.sent_at.isoformat(),
+            )
+    invited = {row.request_id for row in rows if row.kind in INVITATION_KINDS and row.request_id}
+    for request_id in sorted(invited):
+        request = requests[request_id]
+        if request.status in ("issued", "failed"):
             request.status = "sent"
+    return len(rows)
 
 
-def record_failure(message, failure, config, now=None):
-    """Back to the queue with a wait, or failed for good; the reason is kept either way."""
+def fetch_unrecorded_sends(older_than, now=None, limit=1_000):
+    """Messages sent more than ``older_than`` ago whose sending was never recorded: their
+    worker stopped between the send and the record. Through a partial index."""
     now = now or utcnow()
+    return db.session.scalars(
+        select(Message.id)
+        .where(
+            Message.status == "sent",
+            Message.sent_recorded_at.is_(None),
+            Message.sent_at < now - older_than,
+        )
+        .order_by(Message.sent_at, Message.id)
+        .limit(limit)
+    ).all()
+
+
+def record_failure(message_id, failure, config, now=None):
+    """Back to the queue with a wait, or failed for good; the reason is kept either way.
+
+    A mail server that cannot be reached says nothing about the message: it waits, with
+    the wait growing to MAIL_RETRY_MAX_SECONDS, for as long as the server is away. A
+    message the server itself keeps putting off (a 4xx reply) fails after
+    MAIL_MAX_ATTEMPTS; one it refuses (a 5xx reply) fails at once.
+    """
+    now = now or utcnow()
+    message = db.session.get(Message, message_id)
     message.last_error = str(failure)
-    if isinstance(failure, TemporaryFailure) and message.attempts < config["MAIL_MAX_ATTEMPTS"]:
+    server_away = isinstance(failure, TemporaryFailure) and failure.connection_lost
+    if server_away or (
+        isinstance(failure, TemporaryFailure) and message.attempts < config["MAIL_MAX_ATTEMPTS"]
+    ):
         message.status = "queued"
         message.next_attempt_at = now + retry_delay(message.attempts, config)
         message.enqueued_at = None

@@ -51,6 +51,13 @@ class Message(db.Model):
             sqlite_where=text("status = 'sending'"),
             postgresql_where=text("status = 'sending'"),
         ),
+        # Finds messages sent by a worker that stopped before recording it.
+        Index(
+            "ix_messages_sent_unrecorded",
+            "sent_at",
+            sqlite_where=text("status = 'sent' AND sent_recorded_at IS NULL"),
+            postgresql_where=text("status = 'sent' AND sent_recorded_at IS NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -81,6 +88,9 @@ class Message(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     sending_started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # When the sending was recorded beyond the message (its audit event, the request's
+    # status): a moment after ``sent_at``, for a batch at a time.
+    sent_recorded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     failed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     request = relationship("Request")

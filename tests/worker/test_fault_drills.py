@@ -83,6 +83,17 @@ def sent_count():
     )
 
 
+def unsent():
+    """What became of the messages not sent, for a failing drill to say."""
+    db.session.rollback()
+    rows = db.session.execute(
+        select(Message.status, Message.attempts, Message.last_error)
+        .where(Message.status != "sent")
+        .limit(10)
+    ).all()
+    return [tuple(row) for row in rows]
+
+
 def arrived(smtp_server, subject_start=None):
     """Message-IDs of what reached the mail server (optionally only some subjects)."""
     return [
@@ -140,7 +151,7 @@ def test_drill_worker_killed_twice_while_sending(workers, smtp_server):
     worker.kill()
     workers()
 
-    assert wait_until(lambda: sent_count() == COUNT, timeout=600), sent_count()
+    assert wait_until(lambda: sent_count() == COUNT, timeout=600), unsent()
     verdict("worker killed twice", smtp_server, expected=COUNT, kills=2)
 
 
@@ -156,7 +167,7 @@ def test_drill_mail_server_stopped_for_a_minute(workers, smtp_server):
     assert sent_count() < COUNT
     smtp_server.start()
 
-    assert wait_until(lambda: sent_count() == COUNT, timeout=600), sent_count()
+    assert wait_until(lambda: sent_count() == COUNT, timeout=600), unsent()
     verdict("mail server down for a minute", smtp_server, expected=COUNT)
 
 
@@ -173,7 +184,7 @@ def test_drill_redis_restarted_while_sending(app, workers, smtp_server):
         time.sleep(5)
         redis.start()
 
-        assert wait_until(lambda: sent_count() == COUNT, timeout=600), sent_count()
+        assert wait_until(lambda: sent_count() == COUNT, timeout=600), unsent()
         verdict("Redis restarted", smtp_server, expected=COUNT, kills=1)
     finally:
         redis.stop()
@@ -182,7 +193,7 @@ def test_drill_redis_restarted_while_sending(app, workers, smtp_server):
 def test_drill_two_beats_through_a_reminder_slot(workers, smtp_server):
     consultation = issue_to_many()
     workers()
-    assert wait_until(lambda: sent_count() == COUNT, timeout=600), sent_count()
+    assert wait_until(lambda: sent_count() == COUNT, timeout=600), unsent()
     verdict("invitations before the reminders", smtp_server, expected=COUNT)
 
     # every request's first reminder falls due now, and two beats (each with a worker)
