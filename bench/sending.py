@@ -1,9 +1,16 @@
 """Sending: invitations issued and delivered by the worker to a local SMTP server, against
-plain smtplib sending as many pre-built messages over one reused connection."""
+plain smtplib sending as many pre-built messages over one reused connection.
+
+The baseline's client runs in a process of its own, as the worker's do, so that it does
+not share the interpreter with the mail server; it is timed three times and the fastest
+kept, so that a slow moment on a shared machine flatters neither side.
+"""
 
 import os
 import secrets
 import smtplib
+import subprocess
+import sys
 import tempfile
 import time
 from email.message import EmailMessage
@@ -38,6 +45,22 @@ def baseline(port, count):
     return count / (time.perf_counter() - started)
 
 
+def fastest_baseline(port, count, runs=3):
+    """Messages per second of the fastest of ``runs`` baseline runs, each in a process."""
+    code = f"from bench.sending import baseline; print(baseline({port}, {count}))"
+    rates = []
+    for _ in range(runs):
+        out = subprocess.run(
+            [sys.executable, "-c", code],
+            capture_output=True,
+            text=True,
+            check=True,
+            cwd=Path(__file__).resolve().parent.parent,
+        )
+        rates.append(float(out.stdout.strip()))
+    return max(rates)
+
+
 def ours(port, handler, count, instance_dir):
     from consult.directory.models import Contact
     from consult.extensions import db
@@ -67,21 +90,26 @@ def ours(port, handler, count, instance_dir):
                 time.sleep(3)  # let the worker connect before the clock starts
                 handler.count = 0
                 started = time.perf_counter()
-                issuing.issue(consultation, by=officer)
+                # As the officer's "Issue" does: the first invitations in its transaction,
+                # the rest stored by the worker while the first are sent.
+                issuing.issue(
+                    consultation, by=officer, invitations_now=issuing.INVITATIONS_PER_CHUNK
+                )
                 db.session.commit()
                 issued = time.perf_counter() - started
+                enqueue("consult.issuing.prepare_invitations", consultation.id)
                 enqueue("consult.correspondence.sweep_outbox")
                 if not wait_for(lambda: handler.count >= count, timeout=3600, interval=0.2):
                     raise RuntimeError(f"only {handler.count} of {count} arrived")
                 elapsed = time.perf_counter() - started
-        note(f"issuing took {issued:.1f} s of the {elapsed:.1f} s")
+        note(f"the officer's issue took {issued:.1f} s of the {elapsed:.1f} s")
         return count / elapsed
 
 
 def run():
     count = int(os.environ.get("BENCH_INVITATIONS", 10_000))
     with tempfile.TemporaryDirectory() as tmp, smtp_server() as (port, handler):
-        plain = baseline(port, count)
+        plain = fastest_baseline(port, count)
         handler.count = 0
         figure = ours(port, handler, count, Path(tmp))
     return report(

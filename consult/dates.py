@@ -1,6 +1,7 @@
 """Times as people in an English council read them: Europe/London, "5pm on Friday 7 April 2017"."""
 
 from datetime import datetime
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 LONDON = ZoneInfo("Europe/London")
@@ -37,6 +38,7 @@ def format_date(value, with_weekday=True):
     return f"{local:%A} {text}" if with_weekday else text
 
 
+@lru_cache(maxsize=4096)  # a deadline is written into every one of thousands of emails
 def format_datetime(value):
     """'5pm on Friday 7 April 2017'."""
     if value is None:

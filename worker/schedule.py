@@ -16,6 +16,10 @@ def beat_schedule(config):
             "task": "consult.reminders.daily",
             "schedule": 3600.0,
         },
+        "sweep-preparing-invitations": {
+            "task": "consult.issuing.sweep_preparing",
+            "schedule": 60.0,
+        },
         "sweep-imports": {
             "task": "consult.directory.sweep_imports",
             "schedule": 60.0,

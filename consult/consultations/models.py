@@ -50,6 +50,9 @@ class Consultation(db.Model):
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     issued_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # When every invitation of the issue had been stored (the worker stores them after
+    # the officer's first few hundred): until then the send-out page says so.
+    invitations_prepared_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # When partners' personal details were erased at the end of the retention period.
     personal_data_erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

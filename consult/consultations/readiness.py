@@ -3,10 +3,10 @@
 from typing import NamedTuple
 
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
 
 from consult.consultations.letters import LetterError, letter_problems, render_letter
 from consult.db import utcnow
+from consult.directory.models import Contact, Organisation
 from consult.extensions import db
 from consult.issuing.models import RecipientLink, Request
 
@@ -34,29 +34,32 @@ def readiness_problems(consultation, now=None):
         problems.append(Problem("Write the letter", "letter"))
     problems.extend(Problem(text, "letter") for text in letter_problems(letter))
 
-    links = db.session.scalars(
-        select(RecipientLink)
+    # Plain rows, not objects: a county-wide draft goes to thousands.
+    recipients = db.session.execute(
+        select(Contact.name, Contact.role, Organisation.name)
+        .select_from(RecipientLink)
         .join(Request, Request.id == RecipientLink.request_id)
-        .where(Request.consultation_id == consultation.id, Request.status == "draft")
-        .options(
-            selectinload(RecipientLink.contact),
-            selectinload(RecipientLink.request).selectinload(Request.organisation),
+        .join(Contact, Contact.id == RecipientLink.contact_id)
+        .join(Organisation, Organisation.id == Request.organisation_id)
+        .where(
+            Request.consultation_id == consultation.id,
+            Request.status == "draft",
+            Contact.email != "",
         )
     ).all()
-    reachable = [link for link in links if link.contact.email]
-    if not reachable:
+    if not recipients:
         problems.append(Problem("Add at least one recipient with an email address", "recipients"))
     elif not any(problem.part == "letter" for problem in problems):
-        for link in reachable:
+        for contact_name, contact_role, organisation_name in recipients:
             try:
                 render_letter(
                     consultation,
-                    contact_name=link.contact.name,
-                    contact_role=link.contact.role,
-                    organisation_name=link.request.organisation.name,
+                    contact_name=contact_name,
+                    contact_role=contact_role,
+                    organisation_name=organisation_name,
                     link_url="https://example.invalid/r/CHECK",
                 )
             except LetterError as error:
-                problems.append(Problem(f"The letter to {link.contact.name}: {error}", "letter"))
+                problems.append(Problem(f"The letter to {contact_name}: {error}", "letter"))
                 break
     return problems

@@ -6,6 +6,7 @@ in the outbox, and wiped once the message is sent or has failed.
 
 import base64
 import hashlib
+from functools import lru_cache
 
 from cryptography.fernet import Fernet, InvalidToken
 from flask import current_app
@@ -16,9 +17,13 @@ class SealError(ValueError):
 
 
 def _fernet(label):
-    secret = current_app.config["SECRET_KEY"].encode()
-    key = hashlib.sha256(b"consult sealed " + label.encode() + b"\0" + secret).digest()
-    return Fernet(base64.urlsafe_b64encode(key))
+    return _fernet_for(label, current_app.config["SECRET_KEY"])
+
+
+@lru_cache(maxsize=8)  # one key a kind: sealing thousands of links derives it once
+def _fernet_for(label, secret_key):
+    key = hashlib.sha256(b"consult sealed " + label.encode() + b"\0" + secret_key.encode())
+    return Fernet(base64.urlsafe_b64encode(key.digest()))
 
 
 def seal(token, label="partner link"):

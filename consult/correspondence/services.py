@@ -9,7 +9,7 @@ from datetime import timedelta
 
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app
-from sqlalchemy import select, update
+from sqlalchemy import insert, select, update
 
 from consult.correspondence.emails import checked_header
 from consult.correspondence.models import Message, SendAllowance
@@ -60,34 +60,80 @@ def store_message(
         existing = get_message_by_purpose(purpose)
         if existing is not None:
             return existing
+    message = Message(
+        **message_values(
+            purpose=purpose,
+            kind=kind,
+            to_address=to_address,
+            to_name=to_name,
+            subject=subject,
+            text=text,
+            html=html,
+            consultation_id=consultation_id,
+            request_id=request_id,
+            recipient_link_id=recipient_link_id,
+            link_token_id=link_token_id,
+            user_id=user_id,
+            token=token,
+        ),
+        link_token=link_token,
+    )
+    db.session.add(message)
+    if flush:
+        db.session.flush()
+    return message
+
+
+def store_messages(values):
+    """Put many messages in the outbox in one statement (rows from ``message_values``).
+    The caller has made sure none of their purposes is stored already."""
+    if values:
+        db.session.execute(insert(Message), values)
+
+
+def message_values(
+    *,
+    purpose,
+    kind,
+    to_address,
+    subject,
+    text,
+    html="",
+    to_name="",
+    consultation_id=None,
+    request_id=None,
+    recipient_link_id=None,
+    link_token_id=None,
+    user_id=None,
+    token=None,
+    now=None,
+):
+    """The row of a message to store, checked: no line break in a header, a real address."""
     checked_header(subject)
     checked_header(to_name)
     try:
         to_address = validate_email(to_address, check_deliverability=False).normalized
     except EmailNotValidError as error:
         raise MessageError(f"{to_address!r} is not an email address: {error}") from None
-    message = Message(
-        purpose=purpose,
-        kind=kind,
-        to_address=to_address,
-        to_name=to_name,
-        subject=subject,
-        body_text=text,
-        body_html=html,
-        consultation_id=consultation_id,
-        request_id=request_id,
-        recipient_link_id=recipient_link_id,
-        link_token_id=link_token_id,
-        link_token=link_token,
-        user_id=user_id,
-        sealed_link=seal(token) if token else None,
-        status="queued",
-        next_attempt_at=utcnow(),
-    )
-    db.session.add(message)
-    if flush:
-        db.session.flush()
-    return message
+    now = now or utcnow()
+    return {
+        "purpose": purpose,
+        "kind": kind,
+        "to_address": to_address,
+        "to_name": to_name,
+        "subject": subject,
+        "body_text": text,
+        "body_html": html,
+        "consultation_id": consultation_id,
+        "request_id": request_id,
+        "recipient_link_id": recipient_link_id,
+        "link_token_id": link_token_id,
+        "user_id": user_id,
+        "sealed_link": seal(token) if token else None,
+        "status": "queued",
+        "next_attempt_at": now,
+        "created_at": now,
+    }
 
 
 def release_stuck_messages(timeout, now=None):

@@ -2,8 +2,13 @@
 
 from consult.correspondence import emails
 from consult.correspondence.models import LINK_PLACEHOLDER
-from consult.correspondence.services import get_message_by_purpose, store_message
-from consult.issuing.tokens import create_token
+from consult.correspondence.services import (
+    get_message_by_purpose,
+    message_values,
+    store_message,
+    store_messages,
+)
+from consult.issuing.tokens import create_token, create_tokens
 
 
 def send_link(link, *, purpose, kind, email_for, purpose_checked=False):
@@ -37,3 +42,32 @@ def send_link(link, *, purpose, kind, email_for, purpose_checked=False):
         check_existing=not purpose_checked,
         flush=not purpose_checked,
     )
+
+
+def send_links(links, *, purpose_for, kind, email_for):
+    """``send_link`` for many links at once, in two statements however many: their new
+    tokens, then their emails. ``purpose_for(link)`` names each email; the caller has
+    made sure none of them is stored already. Returns how many were stored."""
+    link_url = emails.partner_link_url(LINK_PLACEHOLDER)
+    rows = []
+    for link, (token_id, token) in zip(links, create_tokens(links), strict=True):
+        request = link.request
+        email = email_for(link, link_url)
+        rows.append(
+            message_values(
+                purpose=purpose_for(link),
+                kind=kind,
+                to_address=link.contact.email,
+                to_name=link.contact.name,
+                subject=email.subject,
+                text=email.text,
+                html=email.html,
+                consultation_id=request.consultation_id,
+                request_id=request.id,
+                recipient_link_id=link.id,
+                link_token_id=token_id,
+                token=token,
+            )
+        )
+    store_messages(rows)
+    return len(rows)

@@ -3,6 +3,7 @@
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
+from consult.correspondence.models import Message
 from consult.directory.models import Contact, Organisation, Sector
 from consult.extensions import db
 from consult.issuing.models import LinkToken, RecipientLink, Request
@@ -23,6 +24,36 @@ def fetch_issue_summary(consultation_id):
         "people": sum(1 for row in rows if row[2]),
         "without_email": [(row[0], row[1]) for row in rows if not row[2]],
     }
+
+
+def links_to_invite(consultation_id):
+    """Links issued whose invitation is not yet stored: those of requests not withdrawn,
+    not revoked, whose contact still has an email."""
+    invitation = select(Message.id).where(
+        Message.recipient_link_id == RecipientLink.id, Message.kind == "invitation"
+    )
+    return (
+        select(RecipientLink)
+        .join(Request, Request.id == RecipientLink.request_id)
+        .join(Contact, Contact.id == RecipientLink.contact_id)
+        .where(
+            Request.consultation_id == consultation_id,
+            Request.status != "withdrawn",
+            RecipientLink.issued_at.is_not(None),
+            RecipientLink.revoked_at.is_(None),
+            Contact.email != "",
+            ~invitation.exists(),
+        )
+    )
+
+
+def count_invitations_to_prepare(consultation):
+    """How many of an issued consultation's invitations are still to be stored."""
+    if consultation.invitations_prepared_at is not None or consultation.state != "open":
+        return 0
+    return db.session.scalar(
+        select(func.count()).select_from(links_to_invite(consultation.id).subquery())
+    )
 
 
 def get_request_with_links(request_id):

@@ -63,12 +63,17 @@ def issue(consultation_id):
     problems = readiness_problems(consultation)
     if form.validate_on_submit() and not problems:
         try:
-            invitations = services.issue(consultation, by=current_user)
+            invitations = services.issue(
+                consultation, by=current_user, invitations_now=services.INVITATIONS_PER_CHUNK
+            )
             db.session.commit()
         except (services.AlreadyIssued, IntegrityError):
             db.session.rollback()
             flash("This consultation has already been issued.", "info")
             return redirect(url_for("issuing.send_out", consultation_id=consultation.id))
+        if consultation.invitations_prepared_at is None:
+            # The worker stores the rest; if the broker is down, its sweep asks again.
+            enqueue("consult.issuing.prepare_invitations", consultation.id)
         _send_now()
         flash(f"Issued. {invitations} invitations are on their way.", "success")
         return redirect(url_for("issuing.send_out", consultation_id=consultation.id))
@@ -101,7 +106,7 @@ def _fix_url(consultation, part):
 @signed_in
 def send_out(consultation_id):
     consultation = db.get_or_404(Consultation, consultation_id)
-    counts = correspondence.fetch_send_out(consultation.id)
+    counts = _send_out_counts(consultation)
     return render_template(
         "issuing/send_out.html",
         consultation=consultation,
@@ -115,7 +120,17 @@ def send_out(consultation_id):
 @signed_in
 def send_out_progress(consultation_id):
     consultation = db.get_or_404(Consultation, consultation_id)
-    return jsonify(correspondence.fetch_send_out(consultation.id))
+    return jsonify(_send_out_counts(consultation))
+
+
+def _send_out_counts(consultation):
+    """The invitations by status, with those the worker has still to store counted as
+    "preparing" (and as waiting)."""
+    counts = correspondence.fetch_send_out(consultation.id)
+    counts["preparing"] = queries.count_invitations_to_prepare(consultation)
+    counts["total"] += counts["preparing"]
+    counts["waiting"] += counts["preparing"]
+    return counts
 
 
 @bp.route("/requests/<int:request_id>")

@@ -12,7 +12,8 @@ from consult.correspondence import emails
 from consult.correspondence.models import Message
 from consult.db import utcnow
 from consult.extensions import db
-from consult.issuing.links import send_link
+from consult.issuing import queries
+from consult.issuing.links import send_link, send_links
 from consult.issuing.models import OUTSTANDING_STATES, LinkToken, RecipientLink, Request
 from consult.reminders import services as reminders
 
@@ -61,6 +62,7 @@ def record_issued_elsewhere(consultation, *, issued_at, by):
         raise IssuingError("Only a draft consultation can be opened")
     consultation.state = "open"
     consultation.issued_at = issued_at
+    consultation.invitations_prepared_at = issued_at  # nothing to send
     db.session.execute(
         update(Request)
         .where(Request.consultation_id == consultation.id, Request.status == "draft")
@@ -87,18 +89,24 @@ def link_expiry(consultation):
     return consultation.deadline_at + timedelta(days=days)
 
 
-def _invite(link, now, *, first_issue=False):
-    """Issue ``link`` and store its invitation. ``first_issue``: the consultation has just
-    left draft, so no invitation can exist yet and the rows wait for one flush."""
+def _invite(link, now):
+    """Issue ``link`` and store its invitation."""
     link.issued_at = now
     link.expires_at = link_expiry(link.request.consultation)
     return send_link(
         link,
-        purpose=f"invitation:link:{link.id}",
+        purpose=_invitation_purpose(link),
         kind="invitation",
-        email_for=lambda link, url: emails.invitation(link, link_url=url),
-        purpose_checked=first_issue,
+        email_for=_invitation_for,
     )
+
+
+def _invitation_purpose(link):
+    return f"invitation:link:{link.id}"
+
+
+def _invitation_for(link, url):
+    return emails.invitation(link, link_url=url)
 
 
 def _open_if_draft(consultation, now):
@@ -113,15 +121,23 @@ def _open_if_draft(consultation, now):
     return result.rowcount == 1
 
 
-def issue(consultation, *, by, now=None):
-    """Open the consultation: every request issued, a token and an invitation per contact.
+# Invitations stored in one transaction: the officer's "Issue" stores the first of them,
+# and the worker the rest, a transaction each, each handed to the outbox as it commits.
+INVITATIONS_PER_CHUNK = 500
 
-    All in the caller's transaction, so either everything is stored or nothing; the caller
-    commits and only then asks the worker to send. Issuing twice raises AlreadyIssued and
-    changes nothing; unique purposes and token hashes hold even if two officers race.
-    Returns the number of invitations stored.
+
+def issue(consultation, *, by, now=None, invitations_now=None):
+    """Open the consultation: every request issued, every contact with an email given a
+    link, and an invitation with a token of its own stored for each.
+
+    Issuing itself is a few statements whatever the number of recipients, in the
+    caller's transaction. ``invitations_now`` is how many invitations to store in it too
+    (None: all); the rest are for ``prepare_invitations``, which the worker runs after the
+    commit. Issuing twice raises AlreadyIssued and changes nothing; unique purposes and
+    token hashes hold even if two officers race. Returns the number of invitations.
     """
     from consult.consultations.readiness import readiness_problems
+    from consult.directory.models import Contact
 
     now = now or utcnow()
     if consultation.state != "draft":
@@ -133,33 +149,80 @@ def issue(consultation, *, by, now=None):
         raise AlreadyIssued("This consultation has already been issued")
     db.session.refresh(consultation)
 
-    requests = db.session.scalars(
-        select(Request)
+    requests = db.session.execute(
+        update(Request)
         .where(Request.consultation_id == consultation.id, Request.status == "draft")
-        .options(
-            selectinload(Request.organisation),
-            selectinload(Request.links).selectinload(RecipientLink.contact),
+        .values(status="issued", issued_at=now)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    invitations = db.session.execute(
+        update(RecipientLink)
+        .where(
+            RecipientLink.request_id.in_(
+                select(Request.id).where(Request.consultation_id == consultation.id)
+            ),
+            RecipientLink.contact_id.in_(select(Contact.id).where(Contact.email != "")),
         )
-        .order_by(Request.id)
-    ).all()
-    invitations = 0
-    for request in requests:
-        request.status = "issued"
-        request.issued_at = now
-        reminders.create_slots(request, now, first_issue=True)
-        for link in request.links:
-            if link.contact.email:
-                _invite(link, now, first_issue=True)
-                invitations += 1
+        .values(issued_at=now, expires_at=link_expiry(consultation))
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    db.session.expire_all()  # the requests and links loaded before are stale now
+    reminders.create_slots_on_issue(consultation, now)
     audit.record(
         "issued",
         user=by,
         consultation=consultation,
-        requests=len(requests),
+        requests=requests,
         invitations=invitations,
     )
     db.session.flush()
+    prepare_invitations(consultation, limit=invitations_now, now=now)
     return invitations
+
+
+def prepare_invitations(consultation, *, limit=None, now=None):
+    """Store invitations of an issued consultation not yet stored (up to ``limit``), in a
+    few statements however many; when none is left, note that the issue is complete.
+
+    On PostgreSQL the links are locked and those another worker holds are skipped, so two
+    workers at it share the work. Returns how many were stored.
+    """
+    now = now or utcnow()
+    stored = 0
+    if consultation.state == "open":
+        query = (
+            queries.links_to_invite(consultation.id)
+            .order_by(RecipientLink.id)
+            .limit(limit)
+            .options(
+                selectinload(RecipientLink.contact),
+                selectinload(RecipientLink.request).selectinload(Request.organisation),
+            )
+        )
+        if db.engine.dialect.name == "postgresql":
+            query = query.with_for_update(of=RecipientLink, skip_locked=True)
+        links = db.session.scalars(query).all()
+        stored = send_links(
+            links, purpose_for=_invitation_purpose, kind="invitation", email_for=_invitation_for
+        )
+    finished_chunk = limit is None or stored < limit
+    if finished_chunk and queries.count_invitations_to_prepare(consultation) == 0:
+        consultation.invitations_prepared_at = now
+    db.session.flush()
+    return stored
+
+
+def fetch_consultations_preparing(older_than, now=None):
+    """Ids of open consultations issued more than ``older_than`` ago whose invitations
+    are not all stored: their worker's task was lost or stopped."""
+    now = now or utcnow()
+    return db.session.scalars(
+        select(Consultation.id).where(
+            Consultation.state == "open",
+            Consultation.invitations_prepared_at.is_(None),
+            Consultation.issued_at < now - older_than,
+        )
+    ).all()
 
 
 def add_recipient_after_issue(consultation, organisation, contacts, *, by, now=None):

@@ -3,6 +3,9 @@
 import hashlib
 import secrets
 
+from sqlalchemy import insert
+
+from consult.db import utcnow
 from consult.extensions import db
 from consult.issuing.models import LinkToken
 
@@ -21,3 +24,20 @@ def create_token(link, *, flush=True):
     if flush:
         db.session.flush()
     return row, token
+
+
+def create_tokens(links):
+    """A new token for each of ``links``, inserted in one statement: [(row id, raw
+    token)], in the order of ``links``."""
+    if not links:
+        return []
+    now = utcnow()
+    tokens = [secrets.token_urlsafe(32) for _link in links]
+    ids = db.session.scalars(
+        insert(LinkToken).returning(LinkToken.id, sort_by_parameter_order=True),
+        [
+            {"link_id": link.id, "token_hash": hash_token(token), "created_at": now}
+            for link, token in zip(links, tokens, strict=True)
+        ],
+    ).all()
+    return list(zip(ids, tokens, strict=True))

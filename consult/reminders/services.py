@@ -9,14 +9,14 @@ working hours waits until 9am on the next working day.
 
 from datetime import timedelta
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, insert, literal, select
 from sqlalchemy.orm import selectinload
 
 from consult.audit import services as audit
 from consult.correspondence import emails
 from consult.correspondence.models import Message
 from consult.correspondence.services import get_message_by_purpose
-from consult.db import utcnow
+from consult.db import UTCDateTime, utcnow
 from consult.extensions import db
 from consult.issuing.links import send_link
 from consult.issuing.models import OUTSTANDING_STATES, RecipientLink, Request
@@ -32,17 +32,37 @@ def slot_due_at(consultation, offset_days):
     return next_working_time(consultation.deadline_at + timedelta(days=offset_days))
 
 
-def create_slots(request, now=None, *, first_issue=False):
-    """One slot per offset of the policy, for a request just issued. Slots already past
-    (a request added late) are left out. ``first_issue``: the request has never been
-    issued, so it has no slots to look up."""
+def create_slots(request, now=None):
+    """One slot per offset of the policy, for a request just issued, that has none for
+    it yet. Slots already past (a request added late) are left out."""
     now = now or utcnow()
     consultation = request.consultation
-    existing = set() if first_issue else {slot.offset_days for slot in _slots(request.id)}
+    existing = {slot.offset_days for slot in _slots(request.id)}
     for offset in sorted(set(consultation.reminder_offsets_days or [])):
         due = slot_due_at(consultation, offset)
         if offset not in existing and due > now:
             db.session.add(ReminderSlot(request_id=request.id, offset_days=offset, due_at=due))
+
+
+def create_slots_on_issue(consultation, now=None):
+    """``create_slots`` for every request of a consultation just issued, a statement per
+    offset however many requests: a slot's time depends only on the deadline."""
+    now = now or utcnow()
+    for offset in sorted(set(consultation.reminder_offsets_days or [])):
+        due = slot_due_at(consultation, offset)
+        if due <= now:
+            continue
+        db.session.execute(
+            insert(ReminderSlot).from_select(
+                ["request_id", "offset_days", "due_at", "created_at"],
+                select(
+                    Request.id,
+                    literal(offset),
+                    literal(due, UTCDateTime),
+                    literal(now, UTCDateTime),
+                ).where(Request.consultation_id == consultation.id, Request.status != "draft"),
+            )
+        )
 
 
 def _slots(request_id):

@@ -240,3 +240,105 @@ def test_links_in_emails_use_the_configured_address_never_the_requests_host(clie
     for message in db.session.scalars(select(Message)):
         assert "evil.example" not in message.body_text + message.body_html
         assert "https://consult.council.example/r/LINK-WITHHELD" in message.body_text
+
+
+@pytest.fixture
+def county_wide(officer):
+    """A draft to seven schools: enough for several chunks of three."""
+    schools = [factories.create_organisation(f"Primary school {n}") for n in range(7)]
+    consultation = factories.create_ready_consultation(officer, schools)
+    db.session.commit()
+    return consultation
+
+
+def invitations_stored():
+    db.session.expire_all()
+    return count_where(Message.kind == "invitation")
+
+
+def count_where(condition):
+    return db.session.scalar(select(func.count(Message.id)).where(condition))
+
+
+def test_issuing_with_a_limit_stores_the_first_invitations_and_the_worker_the_rest(
+    county_wide, officer, monkeypatch
+):
+    from worker.tasks.issuing import prepare_invitations
+
+    invitations = services.issue(county_wide, by=officer, invitations_now=3)
+    db.session.commit()
+
+    assert invitations == 7
+    assert invitations_stored() == 3
+    assert county_wide.invitations_prepared_at is None
+    assert services.queries.count_invitations_to_prepare(county_wide) == 4
+    # Every link is issued at once, so the invitations yet to be written are known.
+    assert all(link.issued_at for link in db.session.scalars(select(RecipientLink)))
+
+    monkeypatch.setattr(services, "INVITATIONS_PER_CHUNK", 3)
+    assert prepare_invitations(county_wide.id) == 4
+
+    assert invitations_stored() == 7
+    db.session.refresh(county_wide)
+    assert county_wide.invitations_prepared_at is not None
+    assert count(LinkToken) == 7
+    purposes = db.session.scalars(select(Message.purpose)).all()
+    assert len(set(purposes)) == 7
+
+
+def test_preparing_again_stores_nothing_more(county_wide, officer):
+    from worker.tasks.issuing import prepare_invitations
+
+    services.issue(county_wide, by=officer)
+    db.session.commit()
+
+    assert prepare_invitations(county_wide.id) == 0
+    assert invitations_stored() == 7
+
+
+def test_a_request_withdrawn_before_its_invitation_was_written_gets_none(county_wide, officer):
+    from worker.tasks.issuing import prepare_invitations
+
+    services.issue(county_wide, by=officer, invitations_now=1)
+    db.session.commit()
+    waiting = db.session.scalars(
+        select(Request)
+        .join(RecipientLink, RecipientLink.request_id == Request.id)
+        .where(~RecipientLink.id.in_(select(Message.recipient_link_id)))
+        .order_by(Request.id)
+    ).first()
+    services.withdraw(waiting, by=officer, reason="The school has closed")
+    db.session.commit()
+
+    prepare_invitations(county_wide.id)
+
+    assert invitations_stored() == 6
+    assert count_where(Message.request_id == waiting.id) == 0
+    db.session.refresh(county_wide)
+    assert county_wide.invitations_prepared_at is not None
+
+
+def test_the_sweep_asks_again_for_invitations_whose_task_was_lost(county_wide, officer):
+    services.issue(county_wide, by=officer, invitations_now=2)
+    db.session.commit()
+
+    assert services.fetch_consultations_preparing(timedelta(minutes=1)) == []
+    later = county_wide.issued_at + timedelta(minutes=2)
+    assert services.fetch_consultations_preparing(timedelta(minutes=1), now=later) == [
+        county_wide.id
+    ]
+
+
+def test_the_send_out_page_counts_invitations_still_being_written(
+    client, sign_in, county_wide, monkeypatch
+):
+    monkeypatch.setattr(services, "INVITATIONS_PER_CHUNK", 3)
+    sign_in("officer")
+
+    client.post(f"/consultations/{county_wide.id}/issue")
+    progress = client.get(f"/consultations/{county_wide.id}/send-out.json").get_json()
+    page = client.get(f"/consultations/{county_wide.id}/send-out").get_data(as_text=True)
+
+    assert progress["preparing"] == 4
+    assert progress["total"] == 7 and progress["waiting"] == 7
+    assert "Being written" in page

@@ -84,6 +84,27 @@ def test_worker_and_beat_deliver_every_invitation_once(worker_for, smtp_server):
     assert len(set(message_ids(smtp_server.inbox))) == 12
 
 
+def test_the_worker_writes_the_invitations_the_officers_issue_left_and_each_arrives_once(
+    worker_for, smtp_server
+):
+    from consult.queue import enqueue
+
+    officer = factories.create_user("officer")
+    organisations = [factories.create_organisation() for _ in range(30)]
+    consultation = factories.create_ready_consultation(officer, organisations)
+    # As the officer's page does: the first few in its transaction, the rest by the worker.
+    issuing.issue(consultation, by=officer, invitations_now=5)
+    db.session.commit()
+    enqueue("consult.issuing.prepare_invitations", consultation.id)
+    worker_for()
+
+    assert wait_until(all_sent(30), timeout=120), statuses()
+    ids = message_ids(smtp_server.inbox)
+    assert len(ids) == len(set(ids)) == 30
+    db.session.refresh(consultation)
+    assert consultation.invitations_prepared_at is not None
+
+
 def test_drill_mail_server_refusing_connections_then_coming_back(worker_for, smtp_server):
     smtp_server.stop()
     issue_to(10)

@@ -4,6 +4,7 @@ from worker.tasks import (  # noqa: F401
     correspondence,
     directory,
     health,
+    issuing,
     publish,
     reminders,
     retention,
