@@ -1,9 +1,10 @@
 """The audit trail's hash chain.
 
-Events are written unsealed; as the transaction commits, each new event takes the next
-place in the chain under a lock on the chain's head row, with a hash over its content and
-the previous event's hash. The lock is taken last, just before the commit, so it is held
-only for a moment and never while waiting for another lock. On PostgreSQL a trigger
+As a transaction commits, each event it recorded takes the next place in the chain under
+a lock on the chain's head row, with a hash over its content and the previous event's
+hash, and is written sealed (one statement for all of them). The lock is taken last,
+just before the commit, so it is held only for a moment and never while waiting for
+another lock. On PostgreSQL a trigger
 refuses to delete an event or change a sealed one; ``verify`` finds any row changed or
 removed by someone who got round it.
 """
@@ -49,23 +50,24 @@ def _lock_head(session):
     if head is None:
         head = AuditChainHead(id=1, sequence=0, hash=GENESIS)
         session.add(head)
-        session.flush()
     return head
 
 
 def seal(session):
-    """Chain the events this transaction added. Called just before it commits."""
+    """Chain the events this transaction recorded, in the order it recorded them. Called
+    just before it commits. Events not yet written are written sealed; any an earlier
+    flush wrote are sealed in place."""
     pending = session.info.pop(PENDING_KEY, [])
     pending = [item for item in pending if item.hash is None and item in session]
     if not pending:
         return
-    session.flush()  # the events exist, with their times, before the head is locked
-    head = _lock_head(session)
-    for audit_event in sorted(pending, key=lambda item: item.id):
-        audit_event.sequence = head.sequence + 1
-        audit_event.previous_hash = head.hash
-        audit_event.hash = event_hash(head.hash, audit_event)
-        head.sequence, head.hash = audit_event.sequence, audit_event.hash
+    with session.no_autoflush:
+        head = _lock_head(session)
+        for audit_event in pending:
+            audit_event.sequence = head.sequence + 1
+            audit_event.previous_hash = head.hash
+            audit_event.hash = event_hash(head.hash, audit_event)
+            head.sequence, head.hash = audit_event.sequence, audit_event.hash
     session.flush()
 
 

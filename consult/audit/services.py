@@ -2,6 +2,7 @@
 
 from consult.audit.chain import remember
 from consult.audit.models import AuditEvent
+from consult.db import utcnow
 from consult.extensions import db
 
 
@@ -12,6 +13,7 @@ def record(action, *, user=None, link=None, consultation=None, request=None, **d
     if consultation_id is None and request is not None:
         consultation_id = request.consultation_id
     event = AuditEvent(
+        occurred_at=utcnow(),
         action=action,
         user_id=user.id if user is not None else None,
         recipient_link_id=link.id if link is not None else None,
