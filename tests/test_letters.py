@@ -8,6 +8,7 @@ from consult.dates import london_datetime
 
 def consultation(letter):
     return SimpleNamespace(
+        state="draft",
         letter=letter,
         deadline_at=london_datetime(2017, 4, 7, 17),
         signatory="Chief Executive",

@@ -11,6 +11,7 @@ from jinja2 import StrictUndefined, TemplateSyntaxError, meta
 from jinja2.exceptions import SecurityError, UndefinedError
 from jinja2.sandbox import SandboxedEnvironment
 
+from consult.consultations.papers import get_papers
 from consult.dates import format_datetime
 
 MAX_LETTER_LENGTH = 50_000
@@ -69,7 +70,12 @@ def letter_problems(template_text):
 
 
 def merge_values(consultation, *, contact_name, contact_role, organisation_name, link_url):
-    preferred = consultation.preferred_option
+    # An issued consultation's options are kept by the process (papers.py); a draft's are
+    # loaded once per session.
+    if consultation.state == "draft":
+        preferred = consultation.preferred_option
+    else:
+        preferred = get_papers(consultation).preferred
     return {
         "contact_name": contact_name,
         "contact_role": contact_role,

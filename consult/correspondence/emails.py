@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from flask import current_app, render_template
 
 from consult.consultations.letters import render_letter
+from consult.consultations.papers import get_papers
 from consult.dates import format_datetime
 
 
@@ -38,6 +39,7 @@ def partner_link_url(token):
 def _link_context(link, link_url):
     request = link.request
     consultation = request.consultation
+    papers = get_papers(consultation)
     config = current_app.config
     return {
         "consultation": consultation,
@@ -45,8 +47,8 @@ def _link_context(link, link_url):
         "contact": link.contact,
         "link_url": link_url,
         "deadline": format_datetime(consultation.deadline_at),
-        "preferred_option": consultation.preferred_option,
-        "documents": consultation.documents,
+        "preferred_option": papers.preferred,
+        "documents": papers.documents,
         "reply_to": config["MAIL_REPLY_TO"] or config["MAIL_DEFAULT_SENDER"],
     }
 

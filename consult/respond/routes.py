@@ -18,10 +18,9 @@ from flask import (
     url_for,
 )
 from flask_wtf.csrf import CSRFError
-from sqlalchemy import select
 
 from consult.auth.access import public
-from consult.consultations.models import Option
+from consult.consultations.papers import get_papers
 from consult.correspondence.emails import response_reference
 from consult.dates import format_datetime
 from consult.extensions import db, limiter
@@ -153,7 +152,7 @@ def landing(token):
     if not state.ok:
         return _problem_page(state.problem)
     return render_template(
-        "respond/landing.html", **_consultation_context(state.link), form=StartForm()
+        "respond/landing.html", **_consultation_context(state.link, letter=True), form=StartForm()
     )
 
 
@@ -178,7 +177,7 @@ def overview():
     request = g.request
     return render_template(
         "respond/overview.html",
-        **_consultation_context(g.link),
+        **_consultation_context(g.link, letter=True),
         response=services.get_current_response(request),
         draft=services.get_draft(request),
         undo_form=UndoDeclineForm(),
@@ -186,11 +185,7 @@ def overview():
 
 
 def _form_choices(form, consultation):
-    others = db.session.scalars(
-        select(Option)
-        .where(Option.consultation_id == consultation.id, Option.is_preferred.is_(False))
-        .order_by(Option.position)
-    ).all()
+    others = get_papers(consultation).alternatives
     form.alternative_option.choices = [(0, "Choose an option")] + [(o.id, o.name) for o in others]
     return {option.id for option in others}
 
@@ -246,6 +241,7 @@ def answer():
         try:
             services.save_draft(
                 g.request,
+                draft,
                 link=g.link,
                 revision_seen=form.revision.data or 0,
                 fields={
@@ -291,16 +287,17 @@ def check():
     if draft is None:
         return redirect(url_for("respond.overview"))
     form = SubmitResponseForm()
-    current = services.get_current_response(request)
     changed = None
     if form.validate_on_submit():
         try:
             response = services.submit_draft(
                 request,
+                draft,
                 link=g.link,
                 revision_seen=form.revision.data,
                 version_seen=form.version_seen.data or None,
             )
+            version = response.version
             db.session.commit()
         except services.ResponseChanged as error:
             db.session.rollback()
@@ -319,7 +316,8 @@ def check():
             return redirect(url_for("respond.overview"))
         else:
             enqueue("consult.correspondence.sweep_outbox")
-            return redirect(url_for("respond.sent", version=response.version), code=303)
+            return redirect(url_for("respond.sent", version=version), code=303)
+    current = services.get_current_response(request)
     form.revision.data = draft.revision
     form.version_seen.data = (changed.version if changed else draft.based_on_version) or 0
     return render_template(
@@ -395,27 +393,35 @@ def undo_decline():
     return redirect(url_for("respond.overview"))
 
 
-def _consultation_context(link):
+def _consultation_context(link, *, letter=False):
+    """What every partner page shows of the consultation; ``letter``: the letter too,
+    personalised (the landing and overview pages show it)."""
     request = link.request
     consultation = request.consultation
-    from consult.consultations.letters import LetterError, render_letter
-
-    try:
-        letter = render_letter(
-            consultation,
-            contact_name=link.contact.name,
-            contact_role=link.contact.role,
-            organisation_name=request.organisation.name,
-            link_url="(the link you used to open this page)",
-        )
-    except LetterError:
-        letter = ""
-    return {
+    context = {
         "link": link,
         "request": request,
         "consultation": consultation,
         "organisation": request.organisation,
         "contact": link.contact,
-        "letter": letter,
+        "papers": get_papers(consultation),
         "window": services.reply_window(consultation),
     }
+    if letter:
+        context["letter"] = _letter(link)
+    return context
+
+
+def _letter(link):
+    from consult.consultations.letters import LetterError, render_letter
+
+    try:
+        return render_letter(
+            link.request.consultation,
+            contact_name=link.contact.name,
+            contact_role=link.contact.role,
+            organisation_name=link.request.organisation.name,
+            link_url="(the link you used to open this page)",
+        )
+    except LetterError:
+        return ""

@@ -159,15 +159,16 @@ def get_current_response(request):
     )
 
 
-def save_draft(request, *, link, revision_seen, fields, now=None):
+def save_draft(request, draft, *, link, revision_seen, fields, now=None):
     """Save what the partner has written so far, for anyone at the organisation to finish.
 
-    ``revision_seen`` is the draft's revision when the form was opened (0: no draft); if
-    someone saved since, DraftChanged carries their draft and nothing is overwritten.
+    ``draft`` is the organisation's draft as the caller read it in this transaction
+    (None: there is none). ``revision_seen`` is the draft's revision when the form was
+    opened (0: no draft); if someone saved since, DraftChanged carries their draft and
+    nothing is overwritten.
     """
     now = now or utcnow()
     _require_window(request, now)
-    draft = get_draft(request)
     if draft is None:
         if revision_seen:
             raise DraftChanged(None)
@@ -187,16 +188,16 @@ def save_draft(request, *, link, revision_seen, fields, now=None):
     return draft
 
 
-def submit_draft(request, *, link, revision_seen, version_seen, now=None):
+def submit_draft(request, draft, *, link, revision_seen, version_seen, now=None):
     """Send the organisation's answer: a new version of its response, and an email to the
     person who sent it with a copy of what they said.
 
+    ``draft`` is the organisation's draft as the caller read it in this transaction.
     ``version_seen`` is the response version the partner's check page showed; if another
     contact submitted since, ResponseChanged says what they sent and nothing is replaced.
     """
     now = now or utcnow()
     window = _require_window(request, now)
-    draft = get_draft(request)
     if draft is None or draft.revision != revision_seen:
         raise DraftChanged(draft)
     if request.response_version != version_seen:
@@ -242,6 +243,7 @@ def _acknowledge(request, link, response, late):
         consultation_id=request.consultation_id,
         request_id=request.id,
         recipient_link_id=link.id,
+        check_existing=False,  # the response is new, so its acknowledgement is too
     )
 
 

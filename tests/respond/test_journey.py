@@ -368,19 +368,22 @@ def test_a_partner_attaches_a_signed_letter(client, issued):
     assert response.letter_file.original_filename == "Signed letter.pdf"
 
 
-def test_partners_read_the_papers_of_their_own_consultation_only(client, issued, app):
-    from consult.consultations.models import Document
+def test_partners_read_the_papers_of_their_own_consultation_only(client, app):
+    from consult.consultations import services as consultations
     from consult.files.services import PAPER_KINDS, store_upload
     from tests.files.samples import pdf_bytes
 
+    officer = factories.create_user("officer")
+    school = factories.create_organisation("Wingfield Academy")
+    consultation = factories.create_ready_consultation(officer, [school])
     stored = store_upload(
         FileStorage(stream=io.BytesIO(pdf_bytes()), filename="Options appraisal.pdf"),
         PAPER_KINDS,
     )
-    document = Document(
-        consultation_id=issued.id, stored_file_id=stored.id, title="Annex 1: options appraisal"
+    document = consultations.add_document(
+        consultation, stored, title="Annex 1: options appraisal", by=officer
     )
-    db.session.add(document)
+    issuing.issue(consultation, by=officer)
     db.session.commit()
     open_link(client, new_token())
 
