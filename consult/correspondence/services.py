@@ -29,55 +29,21 @@ def get_message_by_purpose(purpose):
     return db.session.scalar(select(Message).where(Message.purpose == purpose))
 
 
-def store_message(
-    *,
-    purpose,
-    kind,
-    to_address,
-    subject,
-    text,
-    html="",
-    to_name="",
-    consultation_id=None,
-    request_id=None,
-    recipient_link_id=None,
-    link_token_id=None,
-    user_id=None,
-    token=None,
-    link_token=None,
-    check_existing=True,
-    flush=True,
-):
+def store_message(*, purpose, link_token=None, check_existing=True, flush=True, **fields):
     """Put a message in the outbox, once per purpose.
 
     ``purpose`` names why the message exists (``invitation:link:12``); storing the same
     purpose again returns the message already stored, so a double click, a second officer
-    or a retried task never queues a second email. ``token`` is a partner's secret link
-    token: it is kept sealed until sending, and the bodies hold LINK_PLACEHOLDER instead.
-    Names and subjects with line breaks are refused before anything is stored.
+    or a retried task never queues a second email. ``fields`` are ``message_values``'s:
+    a ``token`` among them is a partner's secret link token, kept sealed until sending,
+    while the bodies hold LINK_PLACEHOLDER instead. Names and subjects with line breaks
+    are refused before anything is stored.
     """
     if check_existing:
         existing = get_message_by_purpose(purpose)
         if existing is not None:
             return existing
-    message = Message(
-        **message_values(
-            purpose=purpose,
-            kind=kind,
-            to_address=to_address,
-            to_name=to_name,
-            subject=subject,
-            text=text,
-            html=html,
-            consultation_id=consultation_id,
-            request_id=request_id,
-            recipient_link_id=recipient_link_id,
-            link_token_id=link_token_id,
-            user_id=user_id,
-            token=token,
-        ),
-        link_token=link_token,
-    )
+    message = Message(**message_values(purpose=purpose, **fields), link_token=link_token)
     db.session.add(message)
     if flush:
         db.session.flush()

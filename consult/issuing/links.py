@@ -24,21 +24,9 @@ def send_link(link, *, purpose, kind, email_for, purpose_checked=False):
         if existing is not None:
             return existing
     token_row, token = create_token(link, flush=not purpose_checked)
-    request = link.request
-    email = email_for(link, emails.partner_link_url(LINK_PLACEHOLDER))
     return store_message(
-        purpose=purpose,
-        kind=kind,
-        to_address=link.contact.email,
-        to_name=link.contact.name,
-        subject=email.subject,
-        text=email.text,
-        html=email.html,
-        consultation_id=request.consultation_id,
-        request_id=request.id,
-        recipient_link_id=link.id,
+        **_email_fields(link, email_for, purpose=purpose, kind=kind, token=token),
         link_token=token_row,
-        token=token,
         check_existing=not purpose_checked,
         flush=not purpose_checked,
     )
@@ -48,26 +36,30 @@ def send_links(links, *, purpose_for, kind, email_for):
     """``send_link`` for many links at once, in two statements however many: their new
     tokens, then their emails. ``purpose_for(link)`` names each email; the caller has
     made sure none of them is stored already. Returns how many were stored."""
-    link_url = emails.partner_link_url(LINK_PLACEHOLDER)
-    rows = []
-    for link, (token_id, token) in zip(links, create_tokens(links), strict=True):
-        request = link.request
-        email = email_for(link, link_url)
-        rows.append(
-            message_values(
-                purpose=purpose_for(link),
-                kind=kind,
-                to_address=link.contact.email,
-                to_name=link.contact.name,
-                subject=email.subject,
-                text=email.text,
-                html=email.html,
-                consultation_id=request.consultation_id,
-                request_id=request.id,
-                recipient_link_id=link.id,
-                link_token_id=token_id,
-                token=token,
-            )
+    rows = [
+        message_values(
+            **_email_fields(link, email_for, purpose=purpose_for(link), kind=kind, token=token),
+            link_token_id=token_id,
         )
+        for link, (token_id, token) in zip(links, create_tokens(links), strict=True)
+    ]
     store_messages(rows)
     return len(rows)
+
+
+def _email_fields(link, email_for, *, purpose, kind, token):
+    request = link.request
+    email = email_for(link, emails.partner_link_url(LINK_PLACEHOLDER))
+    return {
+        "purpose": purpose,
+        "kind": kind,
+        "to_address": link.contact.email,
+        "to_name": link.contact.name,
+        "subject": email.subject,
+        "text": email.text,
+        "html": email.html,
+        "consultation_id": request.consultation_id,
+        "request_id": request.id,
+        "recipient_link_id": link.id,
+        "token": token,
+    }
