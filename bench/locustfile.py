@@ -1,7 +1,8 @@
 """Load for the partner pages and for the baseline page, driven by bench/partner.py.
 
 Each simulated partner has a link of their own (BENCH_TOKENS, comma-separated): they open
-the link page, and in turn answer and send, as a busy headteacher would.
+the link page, and in turn answer and send, as a busy headteacher would: as fast as the
+server answers (Partner), or a step a second (PacedPartner).
 """
 
 import itertools
@@ -69,6 +70,14 @@ class Partner(HttpUser):
                 "version_seen": _field(VERSION, check, "0"),
             },
         )
+
+
+class PacedPartner(Partner):
+    """The same partners at a person's pace: each waits about a second (at random, so
+    that they do not all click at once) between steps, so the server is busy but not
+    saturated, and the latency is what a partner would feel."""
+
+    wait_time = between(0.5, 1.5)
 
 
 class Baseline(HttpUser):
