@@ -182,6 +182,10 @@ def serve_command(port, host):
         click.echo(f"Emails are kept, not sent: read them at http://localhost:{port}/mailbox/")
     click.echo("Press Ctrl-C to stop the web app, the worker and beat.")
     click.echo("")
+    # Stopped by a signal rather than Ctrl-C (a terminal closing, `kill`), it still stops
+    # the worker and beat on its way out.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    signal.signal(signal.SIGHUP, lambda *_: sys.exit(0))
     try:
         # Not app.run(): Flask ignores that when started from its own command line.
         run_simple(host, port, current_app._get_current_object(), threaded=True)

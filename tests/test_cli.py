@@ -94,3 +94,72 @@ def test_create_user_refuses_a_bad_email_address(app):
 
     assert result.exit_code != 0
     assert "Enter a valid email address" in result.output
+
+
+def test_serve_stopped_by_a_signal_stops_its_worker_and_beat_too(tmp_path):
+    import contextlib
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+
+    from consult import ROOT
+    from tests.smtp import free_port
+
+    port = free_port()
+    env = {
+        **os.environ,
+        "CONSULT_CONFIG": "development",
+        "CONSULT_INSTANCE_DIR": str(tmp_path),
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'serve.sqlite'}",
+    }
+    env.pop("REDIS_URL", None)
+    flask = [sys.executable, "-m", "flask", "--app", "consult"]
+    subprocess.run([*flask, "db", "upgrade"], cwd=ROOT, env=env, check=True, capture_output=True)
+    server = subprocess.Popen(
+        [*flask, "consult", "serve", "--port", str(port)],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    workers = []
+    try:
+        for _ in range(120):
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/sign-in", timeout=1)
+                break
+            except OSError:
+                time.sleep(0.25)
+        workers = _children(server.pid)
+        assert workers, "serve started no worker"
+
+        server.send_signal(signal.SIGTERM)
+        server.wait(timeout=30)
+
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline and any(_alive(pid) for pid in workers):
+            time.sleep(0.25)
+        assert not any(_alive(pid) for pid in workers), "the worker outlived serve"
+    finally:
+        if server.poll() is None:
+            server.kill()
+        for pid in workers:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(pid, signal.SIGKILL)
+
+
+def _children(pid):
+    from pathlib import Path
+
+    children = Path(f"/proc/{pid}/task/{pid}/children")
+    return [int(child) for child in children.read_text().split()] if children.exists() else []
+
+
+def _alive(pid):
+    from pathlib import Path
+
+    stat = Path(f"/proc/{pid}/stat")
+    return stat.exists() and stat.read_text().rsplit(")", 1)[1].split()[0] != "Z"
