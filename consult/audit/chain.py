@@ -3,8 +3,8 @@
 As a transaction commits, each event it recorded takes the next place in the chain under
 a lock on the chain's head row, with a hash over its content and the previous event's
 hash, and is written sealed (one statement for all of them). The lock is taken last,
-just before the commit, so it is held only for a moment and never while waiting for
-another lock. On PostgreSQL a trigger
+after every other change is written and just before the commit, so it is held only for
+a moment and never while waiting for another lock. On PostgreSQL a trigger
 refuses to delete an event or change a sealed one; ``verify`` finds any row changed or
 removed by someone who got round it.
 """
@@ -55,19 +55,28 @@ def _lock_head(session):
 
 def seal(session):
     """Chain the events this transaction recorded, in the order it recorded them. Called
-    just before it commits. Events not yet written are written sealed; any an earlier
-    flush wrote are sealed in place."""
+    just before it commits.
+
+    Everything else the transaction changes is written first, so that once the head is
+    locked nothing can wait for another lock. Events not yet written are then written
+    already sealed (new rows, which wait for nobody); any an earlier flush wrote are
+    sealed in place.
+    """
     pending = session.info.pop(PENDING_KEY, [])
     pending = [item for item in pending if item.hash is None and item in session]
     if not pending:
         return
-    with session.no_autoflush:
-        head = _lock_head(session)
-        for audit_event in pending:
-            audit_event.sequence = head.sequence + 1
-            audit_event.previous_hash = head.hash
-            audit_event.hash = event_hash(head.hash, audit_event)
-            head.sequence, head.hash = audit_event.sequence, audit_event.hash
+    unwritten = [item for item in pending if item in session.new]
+    for item in unwritten:
+        session.expunge(item)
+    session.flush()
+    head = _lock_head(session)
+    for audit_event in pending:
+        audit_event.sequence = head.sequence + 1
+        audit_event.previous_hash = head.hash
+        audit_event.hash = event_hash(head.hash, audit_event)
+        head.sequence, head.hash = audit_event.sequence, audit_event.hash
+    session.add_all(unwritten)
     session.flush()
 
 
