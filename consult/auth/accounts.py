@@ -5,7 +5,7 @@ import hashlib
 import secrets
 from datetime import timedelta
 
-from flask import current_app, render_template
+from flask import current_app
 from sqlalchemy import select, update
 
 from consult.audit import services as audit
@@ -13,6 +13,7 @@ from consult.auth import sessions
 from consult.auth.models import INVITED, ROLES, Invitation, User
 from consult.auth.passwords import hash_password, password_problem
 from consult.auth.services import AccountError, get_user_by_email, normalise_email
+from consult.correspondence.emails import compose
 from consult.correspondence.models import LINK_PLACEHOLDER
 from consult.correspondence.services import store_message
 from consult.db import utcnow
@@ -86,14 +87,19 @@ def send_invitation(user, *, by):
         "url": invitation_url(LINK_PLACEHOLDER),
         "service_name": current_app.config["SERVICE_NAME"],
     }
+    email = compose(
+        f"You have been invited to {current_app.config['SERVICE_NAME']}",
+        "account_invitation",
+        context,
+    )
     store_message(
         purpose=f"account-invitation:{invitation.id}",
         kind="account",
         to_address=user.email,
         to_name=user.name,
-        subject=f"You have been invited to {current_app.config['SERVICE_NAME']}",
-        text=render_template("emails/account_invitation.txt", **context),
-        html=render_template("emails/account_invitation.html", **context),
+        subject=email.subject,
+        text=email.text,
+        html=email.html,
         user_id=user.id,
         token=token,
     )

@@ -6,7 +6,7 @@ are built from APP_BASE_URL, never from the request's Host header.
 
 from dataclasses import dataclass
 
-from flask import current_app, render_template
+from flask import current_app
 
 from consult.consultations.letters import render_letter
 from consult.consultations.papers import get_papers
@@ -29,6 +29,22 @@ def checked_header(value):
     if any(character in value for character in "\r\n\0"):
         raise HeaderError("Email subjects and names cannot contain line breaks")
     return value
+
+
+def compose(subject, name, context):
+    """An email from ``templates/emails/<name>.txt`` and ``.html``, its subject checked.
+
+    Rendered straight from the app's Jinja environment (autoescaped by extension, as every
+    template is), not through ``render_template``: an email uses none of a page's context
+    (the signed-in user, the CSRF token, the request), and an invitation is rendered once
+    for every recipient.
+    """
+    environment = current_app.jinja_env
+    return Email(
+        subject=checked_header(subject),
+        text=environment.get_template(f"emails/{name}.txt").render(context),
+        html=environment.get_template(f"emails/{name}.html").render(context),
+    )
 
 
 def partner_link_url(token):
@@ -72,11 +88,7 @@ def invitation(link, *, link_url, resent=False):
     subject = f"{consultation.title}: your organisation's view is requested"
     if resent:
         subject = f"New link: {subject}"
-    return Email(
-        subject=checked_header(subject),
-        text=render_template("emails/invitation.txt", **context),
-        html=render_template("emails/invitation.html", **context),
-    )
+    return compose(subject, "invitation", context)
 
 
 def deadline_changed(link, *, link_url, old_deadline):
@@ -86,11 +98,7 @@ def deadline_changed(link, *, link_url, old_deadline):
         "old_deadline": format_datetime(old_deadline) if old_deadline else "",
     }
     consultation = link.request.consultation
-    return Email(
-        subject=checked_header(f"{consultation.title}: the deadline has changed"),
-        text=render_template("emails/deadline_changed.txt", **context),
-        html=render_template("emails/deadline_changed.html", **context),
-    )
+    return compose(f"{consultation.title}: the deadline has changed", "deadline_changed", context)
 
 
 def response_reference(response):
@@ -108,11 +116,7 @@ def acknowledgement(link, response, *, late=False):
         "reference": response_reference(response),
         "late": late,
     }
-    return Email(
-        subject=checked_header(f"{consultation.title}: we have your response"),
-        text=render_template("emails/acknowledgement.txt", **context),
-        html=render_template("emails/acknowledgement.html", **context),
-    )
+    return compose(f"{consultation.title}: we have your response", "acknowledgement", context)
 
 
 def reminder(link, *, link_url, now):
@@ -135,11 +139,7 @@ def reminder(link, *, link_url, now):
         when = f"{left[0].upper()}{left[1:]}: the deadline is {deadline}."
         subject = f"Reminder: {consultation.title}: {left}"
     context = {**_link_context(link, link_url), "when": when, "late": late}
-    return Email(
-        subject=checked_header(subject),
-        text=render_template("emails/reminder.txt", **context),
-        html=render_template("emails/reminder.html", **context),
-    )
+    return compose(subject, "reminder", context)
 
 
 def digest(consultation, user, responded, failed, outstanding, now):
@@ -156,8 +156,4 @@ def digest(consultation, user, responded, failed, outstanding, now):
         "deadline": format_datetime(consultation.deadline_at),
         "base_url": current_app.config["APP_BASE_URL"].rstrip("/"),
     }
-    return Email(
-        subject=checked_header(f"{consultation.title}: news for {format_date(now)}"),
-        text=render_template("emails/digest.txt", **context),
-        html=render_template("emails/digest.html", **context),
-    )
+    return compose(f"{consultation.title}: news for {format_date(now)}", "digest", context)

@@ -297,9 +297,8 @@ def test_a_send_whose_worker_stopped_before_recording_it_is_recorded_by_the_swee
     # What a worker killed between the mail server's "250" and the record leaves behind.
     assert delivery.claim_batch([message.id]) == [message.id]
     db.session.commit()
-    with db.engine.connect() as connection:
+    with delivery.sent_log() as connection:
         delivery.mark_sent(connection, message.id, now=utcnow() - timedelta(minutes=30))
-        connection.commit()
     assert sent_events() == [] and reload(message).request.status == "issued"
 
     sweep_outbox()
@@ -314,9 +313,8 @@ def test_a_send_just_made_is_left_for_its_own_worker_to_record(app):
     [message] = issued_invitations()
     delivery.claim_batch([message.id])
     db.session.commit()
-    with db.engine.connect() as connection:
+    with delivery.sent_log() as connection:
         delivery.mark_sent(connection, message.id)
-        connection.commit()
 
     assert delivery.fetch_unrecorded_sends(timedelta(minutes=10)) == []
 

@@ -30,7 +30,7 @@ def deliver_messages(message_ids):
     to_send = [message for message in messages if message.id not in cancelled]
     sent, tried = [], 0
     sender = delivery.Sender()
-    sent_log = db.engine.connect()
+    sent_log = delivery.sent_log()
     try:
         for message in to_send:
             tried += 1
@@ -43,7 +43,6 @@ def deliver_messages(message_ids):
                     break  # the rest wait for the sweep to hand them out again
                 continue
             delivery.mark_sent(sent_log, message.id)
-            sent_log.commit()
             sent.append(message.id)
     finally:
         sender.close()
