@@ -7,10 +7,10 @@ import secrets
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 from bench.common import REDIS_URL, bench_app, fresh_database, note, report
+from tests.processes import page_answers, wait_until
 from tests.smtp import free_port
 
 CLIENTS = int(os.environ.get("BENCH_CLIENTS", 20))
@@ -26,14 +26,7 @@ def serve(target, env, port):
         stderr=subprocess.DEVNULL,
         start_new_session=True,
     )
-    import urllib.request
-
-    for _ in range(100):
-        try:
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/sign-in", timeout=1)
-            break
-        except Exception:
-            time.sleep(0.2)
+    wait_until(lambda: page_answers(f"http://127.0.0.1:{port}/sign-in"), timeout=20)
     return process
 
 

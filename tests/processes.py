@@ -8,6 +8,8 @@ import signal
 import subprocess
 import sys
 import time
+import urllib.error
+import urllib.request
 
 from consult import ROOT
 from tests.smtp import free_port
@@ -132,6 +134,18 @@ def wait_until(condition, timeout, interval=0.25):
         if value or time.monotonic() > deadline:
             return value
         time.sleep(interval)
+
+
+def page_answers(url):
+    """Whether a web server answers ``url`` (any status); for waiting on one to start."""
+    try:
+        with urllib.request.urlopen(url, timeout=1):
+            pass
+    except urllib.error.HTTPError:
+        return True
+    except OSError:
+        return False
+    return True
 
 
 class PostgresServer:

@@ -102,10 +102,9 @@ def test_serve_stopped_by_a_signal_stops_its_worker_and_beat_too(tmp_path):
     import signal
     import subprocess
     import sys
-    import time
-    import urllib.request
 
     from consult import ROOT
+    from tests.processes import page_answers, wait_until
     from tests.smtp import free_port
 
     port = free_port()
@@ -127,21 +126,14 @@ def test_serve_stopped_by_a_signal_stops_its_worker_and_beat_too(tmp_path):
     )
     workers = []
     try:
-        for _ in range(120):
-            try:
-                urllib.request.urlopen(f"http://127.0.0.1:{port}/sign-in", timeout=1)
-                break
-            except OSError:
-                time.sleep(0.25)
+        wait_until(lambda: page_answers(f"http://127.0.0.1:{port}/sign-in"), timeout=30)
         workers = _children(server.pid)
         assert workers, "serve started no worker"
 
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=30)
 
-        deadline = time.monotonic() + 20
-        while time.monotonic() < deadline and any(_alive(pid) for pid in workers):
-            time.sleep(0.25)
+        wait_until(lambda: not any(_alive(pid) for pid in workers), timeout=20)
         assert not any(_alive(pid) for pid in workers), "the worker outlived serve"
     finally:
         if server.poll() is None:
