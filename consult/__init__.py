@@ -6,6 +6,8 @@ from flask import Flask
 from flask.templating import Environment as FlaskEnvironment
 from govuk_frontend_wtf.main import WTFormsHelpers
 from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
+from jinja2.filters import do_indent
+from markupsafe import Markup
 
 from config import config_from_environment
 
@@ -87,8 +89,50 @@ class TemplateEnvironment(FlaskEnvironment):
     the first page (in ``create_app``), so the environment's own dict serves.
     """
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.filters["indent"] = indent
+
     def make_globals(self, d):
         return self.globals if not d else super().make_globals(d)
+
+    def getattr(self, obj, attribute):
+        """``params.name`` on a plain dict: the key, without first failing to find an
+        attribute of that name. GOV.UK Frontend's macros do this about a thousand times
+        a page, and Jinja's way raises and catches an AttributeError each time. A dict's
+        own attributes (``items``, ``get``...) still win, as in Jinja."""
+        if type(obj) is dict and attribute not in _DICT_ATTRIBUTES:
+            try:
+                return obj[attribute]
+            except KeyError:
+                return self.undefined(obj=obj, name=attribute)
+        return super().getattr(obj, attribute)
+
+
+_DICT_ATTRIBUTES = frozenset(dir(dict))
+
+
+def indent(s, width=4, first=False, blank=False):
+    """Jinja's ``indent`` filter, the same output, in plain string operations.
+
+    GOV.UK Frontend's macros indent every nested component's HTML, a few hundred times
+    on a partner's form. Jinja's filter joins the lines as Markup, escaping each piece
+    again though it is already safe; the indentation is spaces and the lines are already
+    escaped, so joining them as plain text and marking the whole once gives the same
+    HTML in a fraction of the time.
+    """
+    if not isinstance(s, str):
+        return do_indent(s, width, first, blank)
+    indention = width if isinstance(width, str) else " " * width
+    lines = (str(s) + "\n").splitlines()
+    if blank:
+        text = ("\n" + indention).join(lines)
+    else:
+        text = "\n".join([lines[0], *(indention + line if line else line for line in lines[1:])])
+    if first:
+        text = indention + text
+    # Safe when the input was: only its own lines and the indentation are joined here.
+    return Markup(text) if isinstance(s, Markup) else text  # noqa: S704
 
 
 def _init_templates(app):
