@@ -2,7 +2,8 @@
 
 Each simulated partner has a link of their own (BENCH_TOKENS, comma-separated): they open
 the link page, and in turn answer and send, as a busy headteacher would: as fast as the
-server answers (Partner), or a step a second (PacedPartner).
+server answers (Partner), or a step a second (PacedPartner). Baseline and GovukPage ask
+for one page, as fast as it answers.
 """
 
 import itertools
@@ -86,3 +87,13 @@ class Baseline(HttpUser):
     @task
     def one_query(self):
         self.client.get("/", name="baseline page")
+
+
+class GovukPage(HttpUser):
+    """The least a page of ours can be: bench/partner_app.py's GOV.UK page, one query."""
+
+    wait_time = between(0, 0.01)
+
+    @task
+    def govuk_page(self):
+        self.client.get("/bench/govuk-page", name="GOV.UK page")
