@@ -78,3 +78,23 @@ def create_stored_pdf(filename="annex.pdf"):
     from tests.files.samples import pdf_bytes
 
     return store_upload(FileStorage(io.BytesIO(pdf_bytes()), filename), ("pdf",))
+
+
+def create_partner_link(organisation_name="Wingfield Academy"):
+    """An issued consultation to one school, committed, and a raw link token for it: what
+    a partner's email carries."""
+    from sqlalchemy import select
+
+    from consult.extensions import db
+    from consult.issuing import services as issuing
+    from consult.issuing.models import RecipientLink
+    from consult.issuing.tokens import create_token
+
+    officer = create_user("officer")
+    school = create_organisation(organisation_name)
+    consultation = create_ready_consultation(officer, [school])
+    issuing.issue(consultation, by=officer)
+    db.session.commit()
+    _row, token = create_token(db.session.scalar(select(RecipientLink)))
+    db.session.commit()
+    return token

@@ -9,13 +9,8 @@ from hypothesis import strategies as st
 from jinja2 import Undefined, UndefinedError
 from jinja2.filters import do_indent
 from markupsafe import Markup
-from sqlalchemy import select
 
 from consult import indent
-from consult.extensions import db
-from consult.issuing import services as issuing
-from consult.issuing.models import RecipientLink
-from consult.issuing.tokens import create_token
 from tests import factories
 
 # Every line end str.splitlines knows, and the characters escaping changes.
@@ -49,13 +44,7 @@ def test_the_app_uses_it(app):
 
 @pytest.fixture
 def partner(app, client):
-    officer = factories.create_user("officer")
-    school = factories.create_organisation("Wingfield Academy")
-    consultation = factories.create_ready_consultation(officer, [school])
-    issuing.issue(consultation, by=officer)
-    db.session.commit()
-    _row, token = create_token(db.session.scalar(select(RecipientLink)))
-    db.session.commit()
+    token = factories.create_partner_link()
     assert client.post(f"/r/{token}").status_code == 303
     return client
 

@@ -7,7 +7,6 @@ from sqlalchemy import select
 from consult.extensions import db
 from consult.issuing import services as issuing
 from consult.issuing.models import RecipientLink
-from consult.issuing.tokens import create_token
 from tests import factories
 
 pytestmark = pytest.mark.browser
@@ -15,14 +14,7 @@ pytestmark = pytest.mark.browser
 
 @pytest.fixture
 def token(app):
-    officer = factories.create_user("officer")
-    school = factories.create_organisation("Wingfield Academy")
-    consultation = factories.create_ready_consultation(officer, [school])
-    issuing.issue(consultation, by=officer)
-    db.session.commit()
-    _row, raw = create_token(db.session.scalar(select(RecipientLink)))
-    db.session.commit()
-    return raw
+    return factories.create_partner_link()
 
 
 def answer(page, stance="We support it, with reservations"):

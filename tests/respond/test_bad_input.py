@@ -7,9 +7,6 @@ from sqlalchemy import select
 
 from consult import create_app
 from consult.extensions import db
-from consult.issuing import services as issuing
-from consult.issuing.models import RecipientLink
-from consult.issuing.tokens import create_token
 from consult.respond.forms import clean_text
 from consult.respond.models import Response, ResponseDraft
 from tests import factories
@@ -24,13 +21,7 @@ FIXTURES = settings(
 
 @pytest.fixture
 def partner(app, client):
-    officer = factories.create_user("officer")
-    school = factories.create_organisation("Wingfield Academy")
-    consultation = factories.create_ready_consultation(officer, [school])
-    issuing.issue(consultation, by=officer)
-    db.session.commit()
-    _row, token = create_token(db.session.scalar(select(RecipientLink)))
-    db.session.commit()
+    token = factories.create_partner_link()
     assert client.post(f"/r/{token}").status_code == 303
     return client
 
@@ -111,13 +102,7 @@ def test_a_stale_form_comes_back_filled_instead_of_losing_the_words(app, databas
     guarded = create_app(make_config(database_url, tmp_path, WTF_CSRF_ENABLED=True))
     client = guarded.test_client()
     with guarded.app_context():
-        officer = factories.create_user("officer")
-        school = factories.create_organisation("Wingfield Academy")
-        consultation = factories.create_ready_consultation(officer, [school])
-        issuing.issue(consultation, by=officer)
-        db.session.commit()
-        _row, token = create_token(db.session.scalar(select(RecipientLink)))
-        db.session.commit()
+        token = factories.create_partner_link()
     landing = client.get(f"/r/{token}").get_data(as_text=True)
     csrf = landing.split('name="csrf_token" type="hidden" value="')[1].split('"')[0]
     assert client.post(f"/r/{token}", data={"csrf_token": csrf}).status_code == 303
