@@ -88,8 +88,8 @@ def _forget_queue(name):
 def run():
     from consult.extensions import db
     from consult.issuing import services as issuing
-    from consult.issuing.models import RecipientLink
-    from consult.issuing.tokens import create_token
+    from consult.requests.models import RecipientLink
+    from consult.requests.tokens import create_token
     from tests import factories
 
     with tempfile.TemporaryDirectory() as tmp, fresh_database() as url:

@@ -65,7 +65,7 @@ def ours(port, handler, count, instance_dir):
     from consult.directory.models import Contact
     from consult.extensions import db
     from consult.issuing import services as issuing
-    from consult.queue import enqueue
+    from consult.queue import PREPARE_INVITATIONS, SWEEP_OUTBOX, enqueue
     from tests import factories
 
     settings = {
@@ -97,8 +97,8 @@ def ours(port, handler, count, instance_dir):
                 )
                 db.session.commit()
                 issued = time.perf_counter() - started
-                enqueue("consult.issuing.prepare_invitations", consultation.id)
-                enqueue("consult.correspondence.sweep_outbox")
+                enqueue(PREPARE_INVITATIONS, consultation.id)
+                enqueue(SWEEP_OUTBOX)
                 if not wait_for(lambda: handler.count >= count, timeout=3600, interval=0.2):
                     raise RuntimeError(f"only {handler.count} of {count} arrived")
                 elapsed = time.perf_counter() - started

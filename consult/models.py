@@ -7,9 +7,9 @@ from consult.correspondence.models import Message, SendAllowance
 from consult.directory.models import Contact, Organisation, PartnerImport, Sector
 from consult.files.models import StoredFile
 from consult.health.models import WorkerHeartbeat
-from consult.issuing.models import LinkToken, RecipientLink, Request
 from consult.publish.models import AnnexBuild
 from consult.reminders.models import ReminderSlot
+from consult.requests.models import LinkToken, RecipientLink, Request
 from consult.respond.models import Response, ResponseDraft
 
 __all__ = [

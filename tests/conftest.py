@@ -168,7 +168,4 @@ def smtp_app(app, smtp_server):
         MAIL_PORT=smtp_server.port,
         MAIL_TIMEOUT_SECONDS=5,
     )
-    from consult.extensions import mail
-
-    mail.init_app(app)
     return app

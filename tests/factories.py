@@ -87,8 +87,8 @@ def create_partner_link(organisation_name="Wingfield Academy"):
 
     from consult.extensions import db
     from consult.issuing import services as issuing
-    from consult.issuing.models import RecipientLink
-    from consult.issuing.tokens import create_token
+    from consult.requests.models import RecipientLink
+    from consult.requests.tokens import create_token
 
     officer = create_user("officer")
     school = create_organisation(organisation_name)

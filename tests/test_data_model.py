@@ -8,7 +8,7 @@ from consult.consultations import services as consultations
 from consult.dates import london_datetime
 from consult.extensions import db
 from consult.issuing import services as issuing
-from consult.issuing.models import LinkToken, Request
+from consult.requests.models import LinkToken, Request
 from consult.respond import services as respond
 from consult.respond.models import Response
 from tests import factories

@@ -13,14 +13,14 @@ from flask import url_for
 from sqlalchemy import select
 
 from consult.consultations import services as consultations
-from consult.correspondence.mailbox import list_emails
 from consult.correspondence.models import Message
 from consult.directory import services as directory
 from consult.extensions import db
 from consult.issuing import services as issuing
-from consult.issuing.models import RecipientLink, Request
-from consult.issuing.tokens import create_token
+from consult.mailbox.reader import list_emails
 from consult.publish import services as publishing
+from consult.requests.models import RecipientLink, Request
+from consult.requests.tokens import create_token
 from tests import factories
 from worker.tasks.correspondence import deliver_messages
 
@@ -155,40 +155,46 @@ ROUTES = {
     ("correspondence.message", "GET"): (lambda s: {"message_id": s.message.id}, SIGNED_IN),
     ("issuing.issue", "GET"): (lambda s: {"consultation_id": s.consultation.id}, OFFICERS),
     ("issuing.issue", "POST"): (lambda s: {"consultation_id": s.consultation.id}, OFFICERS),
-    ("issuing.recipients", "GET"): (lambda s: {"consultation_id": s.consultation.id}, SIGNED_IN),
-    ("issuing.pick_organisation", "POST"): (
+    ("recipients.index", "GET"): (lambda s: {"consultation_id": s.consultation.id}, SIGNED_IN),
+    ("recipients.pick_organisation", "POST"): (
         lambda s: {"consultation_id": s.consultation.id},
         OFFICERS,
     ),
-    ("issuing.pick_contacts", "GET"): (
+    ("recipients.pick_contacts", "GET"): (
         lambda s: {
             "consultation_id": s.consultation.id,
             "organisation_id": s.request.organisation_id,
         },
         OFFICERS,
     ),
-    ("issuing.pick_contacts", "POST"): (
+    ("recipients.pick_contacts", "POST"): (
         lambda s: {
             "consultation_id": s.consultation.id,
             "organisation_id": s.request.organisation_id,
         },
         OFFICERS,
     ),
-    ("issuing.pick_sector", "POST"): (lambda s: {"consultation_id": s.consultation.id}, OFFICERS),
-    ("issuing.pick_people", "GET"): (lambda s: {"consultation_id": s.consultation.id}, OFFICERS),
-    ("issuing.pick_people", "POST"): (lambda s: {"consultation_id": s.consultation.id}, OFFICERS),
-    ("issuing.remove_recipient", "POST"): (
+    ("recipients.pick_sector", "POST"): (
+        lambda s: {"consultation_id": s.consultation.id},
+        OFFICERS,
+    ),
+    ("recipients.pick_people", "GET"): (lambda s: {"consultation_id": s.consultation.id}, OFFICERS),
+    ("recipients.pick_people", "POST"): (
+        lambda s: {"consultation_id": s.consultation.id},
+        OFFICERS,
+    ),
+    ("recipients.remove_recipient", "POST"): (
         lambda s: {"consultation_id": s.consultation.id, "request_id": s.request.id},
         OFFICERS,
     ),
-    ("issuing.remove_recipient_contact", "POST"): (lambda s: {"link_id": s.link.id}, OFFICERS),
-    ("issuing.preview", "GET"): (lambda s: {"consultation_id": s.consultation.id}, SIGNED_IN),
+    ("recipients.remove_recipient_contact", "POST"): (lambda s: {"link_id": s.link.id}, OFFICERS),
+    ("recipients.preview", "GET"): (lambda s: {"consultation_id": s.consultation.id}, SIGNED_IN),
     ("issuing.send_out", "GET"): (lambda s: {"consultation_id": s.consultation.id}, SIGNED_IN),
     ("issuing.send_out_progress", "GET"): (
         lambda s: {"consultation_id": s.consultation.id},
         SIGNED_IN,
     ),
-    ("issuing.request_detail", "GET"): (lambda s: {"request_id": s.request.id}, SIGNED_IN),
+    ("review.request_detail", "GET"): (lambda s: {"request_id": s.request.id}, SIGNED_IN),
     ("issuing.resend_link", "POST"): (lambda s: {"link_id": s.link.id}, OFFICERS),
     ("issuing.withdraw", "GET"): (lambda s: {"request_id": s.request.id}, OFFICERS),
     ("issuing.withdraw", "POST"): (lambda s: {"request_id": s.request.id}, OFFICERS),
@@ -227,8 +233,8 @@ ROUTES = {
     ),
     ("reminders.remind_now", "GET"): (lambda s: {"consultation_id": s.consultation.id}, OFFICERS),
     ("reminders.remind_now", "POST"): (lambda s: {"consultation_id": s.consultation.id}, OFFICERS),
-    ("reminders.close", "GET"): (lambda s: {"consultation_id": s.consultation.id}, OFFICERS),
-    ("reminders.close", "POST"): (lambda s: {"consultation_id": s.consultation.id}, OFFICERS),
+    ("consultations.close", "GET"): (lambda s: {"consultation_id": s.consultation.id}, OFFICERS),
+    ("consultations.close", "POST"): (lambda s: {"consultation_id": s.consultation.id}, OFFICERS),
     ("directory.index", "GET"): (lambda s: {}, SIGNED_IN),
     ("directory.new_organisation", "GET"): (lambda s: {}, OFFICERS),
     ("directory.new_organisation", "POST"): (lambda s: {}, OFFICERS),

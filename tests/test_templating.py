@@ -10,7 +10,7 @@ from jinja2 import Undefined, UndefinedError
 from jinja2.filters import do_indent
 from markupsafe import Markup
 
-from consult import indent
+from consult.templating import indent
 from tests import factories
 
 # Every line end str.splitlines knows, and the characters escaping changes.

@@ -1,40 +1,47 @@
 """The one beat schedule. Beat only says "look now"; what is due lives in the database."""
 
+from consult import queue
+
 
 def beat_schedule(config):
     return {
         "sweep-outbox": {
-            "task": "consult.correspondence.sweep_outbox",
+            "task": queue.SWEEP_OUTBOX,
             "schedule": float(config["OUTBOX_SWEEP_SECONDS"]),
         },
         "sweep-reminders": {
-            "task": "consult.reminders.sweep",
+            "task": queue.SWEEP_REMINDERS,
             "schedule": float(config["REMINDER_SWEEP_SECONDS"]),
         },
+        # Hourly: a consultation closes a set number of days after its deadline.
+        "close-due-consultations": {
+            "task": queue.CLOSE_DUE_CONSULTATIONS,
+            "schedule": 3600.0,
+        },
         # Hourly: the digest goes once a day, after 8am, and catches up after downtime.
-        "daily-digest-and-closing": {
-            "task": "consult.reminders.daily",
+        "daily-digests": {
+            "task": queue.SEND_DIGESTS,
             "schedule": 3600.0,
         },
         "sweep-preparing-invitations": {
-            "task": "consult.issuing.sweep_preparing",
+            "task": queue.SWEEP_PREPARING,
             "schedule": 60.0,
         },
         "sweep-imports": {
-            "task": "consult.directory.sweep_imports",
+            "task": queue.SWEEP_IMPORTS,
             "schedule": 60.0,
         },
         "sweep-annex-builds": {
-            "task": "consult.publish.sweep_builds",
+            "task": queue.SWEEP_BUILDS,
             "schedule": 60.0,
         },
         # Hourly: erasure is due once a day per consultation; running often catches up.
         "erase-expired-personal-data": {
-            "task": "consult.retention.erase_expired",
+            "task": queue.ERASE_EXPIRED,
             "schedule": 3600.0,
         },
         "check-worker-health": {
-            "task": "consult.health.record_heartbeat",
+            "task": queue.RECORD_HEARTBEAT,
             "schedule": 60.0,
         },
     }

@@ -17,9 +17,9 @@ from sqlalchemy import delete, select
 
 from consult.audit import services as audit
 from consult.auth.models import ROLES, RecoveryCode, Setting
-from consult.correspondence.sealing import SealError, seal, unseal
 from consult.db import utcnow
 from consult.extensions import db
+from consult.sealing import SealError, seal, unseal
 
 LABEL = "two-factor secret"
 RECOVERY_CODES = 10

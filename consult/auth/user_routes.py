@@ -4,16 +4,15 @@ sign-in, and choose which roles must use it."""
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_login import current_user
 
+from consult import queue
 from consult.auth import accounts, two_factor
 from consult.auth.access import roles_required
 from consult.auth.forms import ConfirmForm, InviteForm, RoleForm, TwoFactorPolicyForm
 from consult.auth.models import User
 from consult.auth.services import AccountError
 from consult.extensions import db
-from consult.queue import enqueue
 
 bp = Blueprint("users", __name__)
-SWEEP = "consult.correspondence.sweep_outbox"
 
 
 @bp.route("/admin/users")
@@ -41,7 +40,7 @@ def invite():
             field = form.email if "email" in str(error).lower() else form.name
             field.errors = [str(error)]
         else:
-            enqueue(SWEEP)
+            queue.enqueue(queue.SWEEP_OUTBOX)
             flash(f"An invitation is on its way to {user.email}.", "success")
             return redirect(url_for("users.user", user_id=user.id))
     return render_template("users/invite.html", form=form), 400 if form.errors else 200
@@ -139,7 +138,7 @@ def resend_invitation(user_id):
             f"A new invitation is on its way to {user.email}; the old link no longer works."
         ),
     )
-    enqueue(SWEEP)
+    queue.enqueue(queue.SWEEP_OUTBOX)
     return response
 
 

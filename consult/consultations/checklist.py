@@ -81,7 +81,7 @@ def draft_checklist(consultation, progress, problems, *, can_edit):
         },
         {
             "title": {"text": "Recipients"},
-            "href": link("issuing.recipients"),
+            "href": link("recipients.index"),
             "hint": {"text": recipients},
             "status": _status("recipients" not in parts and people > 0),
         },

@@ -236,5 +236,9 @@ class MoveForm(FlaskForm):
         return -1 if self.direction.data == "up" else 1
 
 
+class CloseForm(FlaskForm):
+    submit = SubmitField("Close the consultation", widget=GovSubmitInput())
+
+
 class ConfirmForm(FlaskForm):
     submit = SubmitField("Confirm", widget=GovSubmitInput())

@@ -6,7 +6,7 @@ from sqlalchemy.orm import selectinload
 from consult.consultations.models import Consultation, Document, Option, Score
 from consult.directory.models import Contact
 from consult.extensions import db
-from consult.issuing.models import RecipientLink, Request
+from consult.requests.models import OUTSTANDING_STATES, RecipientLink, Request
 
 
 def fetch_consultation_summaries():
@@ -93,3 +93,12 @@ def fetch_option_ranking(consultation_id):
         .group_by(Option.id)
         .order_by(total.desc(), Option.position)
     ).all()
+
+
+def count_outstanding_requests(consultation_id):
+    """How many of the consultation's requests still wait for an answer."""
+    return db.session.scalar(
+        select(func.count(Request.id)).where(
+            Request.consultation_id == consultation_id, Request.status.in_(OUTSTANDING_STATES)
+        )
+    )

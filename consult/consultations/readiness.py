@@ -8,7 +8,7 @@ from consult.consultations.letters import LetterError, letter_problems, render_l
 from consult.db import utcnow
 from consult.directory.models import Contact, Organisation
 from consult.extensions import db
-from consult.issuing.models import RecipientLink, Request
+from consult.requests.models import RecipientLink, Request
 
 
 class Problem(NamedTuple):

@@ -9,6 +9,7 @@ from consult.auth.access import public, roles_required, signed_in
 from consult.consultations import queries, services
 from consult.consultations.checklist import draft_checklist
 from consult.consultations.forms import (
+    CloseForm,
     ConfirmForm,
     CriterionForm,
     DeadlineForm,
@@ -475,6 +476,30 @@ def remove_document(document_id):
         db.session.commit()
         flash(f"{document.title} is removed.", "success")
     return redirect(url_for("consultations.documents", consultation_id=consultation.id))
+
+
+# --- Closing ---------------------------------------------------------------------------------
+
+
+@bp.route("/consultations/<int:consultation_id>/close", methods=["GET", "POST"])
+@roles_required(*OFFICERS)
+@_consultation
+def close(consultation):
+    if consultation.state != "open":
+        flash("Only an open consultation can be closed.", "info")
+        return redirect(url_for("issuing.send_out", consultation_id=consultation.id))
+    form = CloseForm()
+    if form.validate_on_submit():
+        services.close(consultation, by=current_user)
+        db.session.commit()
+        flash("The consultation is closed. No more reminders will be sent.", "success")
+        return redirect(url_for("issuing.send_out", consultation_id=consultation.id))
+    return render_template(
+        "consultations/close.html",
+        consultation=consultation,
+        form=form,
+        outstanding=queries.count_outstanding_requests(consultation.id),
+    )
 
 
 # --- Copying ---------------------------------------------------------------------------------

@@ -1,5 +1,7 @@
 """Drafting and closing consultations."""
 
+from datetime import timedelta
+
 from flask import current_app
 from sqlalchemy import select
 
@@ -96,6 +98,22 @@ def close(consultation, *, by=None, at=None):
     consultation.closed_at = at or utcnow()
     audit.record("consultation closed", user=by, consultation=consultation)
     return consultation
+
+
+def close_when_due(now=None):
+    """Close the open consultations whose officer chose to close them a set time after
+    the deadline, once that time has come. Returns how many were closed."""
+    now = now or utcnow()
+    closed = 0
+    for consultation in db.session.scalars(
+        select(Consultation).where(
+            Consultation.state == "open", Consultation.auto_close_days.is_not(None)
+        )
+    ):
+        if now >= consultation.deadline_at + timedelta(days=consultation.auto_close_days):
+            close(consultation, at=now)
+            closed += 1
+    return closed
 
 
 # --- Drafting ----------------------------------------------------------------------------
@@ -295,7 +313,7 @@ def copy_consultation(source, *, by):
     """A new draft with everything of ``source`` but its state, dates and replies: the
     options, appraisal, letter, documents, policy and recipients. The deadline is left for
     the officer to set, and the reference gets a suffix until it is unique."""
-    from consult.issuing.models import RecipientLink, Request
+    from consult.requests.models import RecipientLink, Request
 
     reference = f"{source.reference}-COPY"[:60]
     number = 1

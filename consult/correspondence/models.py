@@ -17,6 +17,8 @@ MESSAGE_KINDS = (
     "deadline_changed",
     "account",
 )
+# The kinds that carry a partner's invitation: the first, and a link sent again.
+INVITATION_KINDS = ("invitation", "link_resent")
 # "cancelled": never sent, because it was no longer wanted (the request was withdrawn).
 MESSAGE_STATES = ("queued", "sending", "sent", "failed", "cancelled")
 # Stands in for the token in stored bodies; the real one goes in only as the mail is sent.

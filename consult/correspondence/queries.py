@@ -2,10 +2,8 @@
 
 from sqlalchemy import func, select
 
-from consult.correspondence.models import MESSAGE_STATES, Message
+from consult.correspondence.models import INVITATION_KINDS, MESSAGE_STATES, Message
 from consult.extensions import db
-
-INVITATION_KINDS = ("invitation", "link_resent")
 
 
 def fetch_send_out(consultation_id):

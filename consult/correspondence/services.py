@@ -13,9 +13,9 @@ from sqlalchemy import insert, select, update
 
 from consult.correspondence.emails import checked_header
 from consult.correspondence.models import Message, SendAllowance
-from consult.correspondence.sealing import seal
 from consult.db import utcnow
 from consult.extensions import db
+from consult.sealing import seal
 
 # The most messages one sweep hands out, whatever the rate, so a sweep stays short.
 MOST_PER_SWEEP = 5_000

@@ -14,6 +14,7 @@ from flask import (
 )
 from flask_login import current_user
 
+from consult import queue
 from consult.auth.access import roles_required, signed_in
 from consult.directory import queries, services
 from consult.directory.forms import (
@@ -27,7 +28,6 @@ from consult.directory.forms import (
 from consult.directory.imports import COLUMNS, MAX_IMPORT_BYTES, ImportFileError
 from consult.directory.models import Contact, Organisation, PartnerImport, Sector
 from consult.extensions import db
-from consult.queue import enqueue
 
 bp = Blueprint("directory", __name__)
 OFFICERS = ("officer", "admin")
@@ -355,5 +355,5 @@ def confirm_import(import_id):
         db.session.rollback()
         flash(str(error), "info")
         return redirect(back)
-    enqueue("consult.directory.import_partners", partner_import.id)
+    queue.enqueue(queue.IMPORT_PARTNERS, partner_import.id)
     return redirect(back)

@@ -121,7 +121,7 @@ def update_contact(contact, *, name, role="", email=None, phone="", by=None):
 
 def remove_contact(contact, *, by=None):
     """Remove a contact who has never been sent a request; others are kept for the record."""
-    from consult.issuing.models import RecipientLink
+    from consult.requests.models import RecipientLink
 
     if db.session.scalar(select(RecipientLink.id).where(RecipientLink.contact_id == contact.id)):
         raise DirectoryError(

@@ -6,7 +6,7 @@ from sqlalchemy.orm import selectinload
 from consult.correspondence.models import Message
 from consult.directory.models import Contact, Organisation, Sector
 from consult.extensions import db
-from consult.issuing.models import LinkToken, RecipientLink, Request
+from consult.requests.models import RecipientLink, Request
 
 
 def fetch_issue_summary(consultation_id):
@@ -54,34 +54,6 @@ def count_invitations_to_prepare(consultation):
     return db.session.scalar(
         select(func.count()).select_from(links_to_invite(consultation.id).subquery())
     )
-
-
-def get_request_with_links(request_id):
-    """A request with its organisation, consultation, links and each link's contact."""
-    return db.session.scalar(
-        select(Request)
-        .where(Request.id == request_id)
-        .options(
-            selectinload(Request.organisation),
-            selectinload(Request.consultation),
-            selectinload(Request.links).selectinload(RecipientLink.contact),
-        )
-    )
-
-
-def fetch_token_counts(request_id):
-    """For each link of the request: how many tokens it has had, and how many still work."""
-    rows = db.session.execute(
-        select(
-            LinkToken.link_id,
-            func.count(LinkToken.id),
-            func.count(LinkToken.id).filter(LinkToken.revoked_at.is_(None)),
-        )
-        .join(RecipientLink, RecipientLink.id == LinkToken.link_id)
-        .where(RecipientLink.request_id == request_id)
-        .group_by(LinkToken.link_id)
-    ).all()
-    return {link_id: (total, live) for link_id, total, live in rows}
 
 
 def fetch_organisations_to_add(consultation_id):

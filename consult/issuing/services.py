@@ -8,14 +8,13 @@ from sqlalchemy.orm import selectinload
 
 from consult.audit import services as audit
 from consult.consultations.models import Consultation
-from consult.correspondence import emails
 from consult.correspondence.models import Message
 from consult.db import utcnow
 from consult.extensions import db
 from consult.issuing import queries
-from consult.issuing.links import send_link, send_links
-from consult.issuing.models import OUTSTANDING_STATES, LinkToken, RecipientLink, Request
 from consult.reminders import services as reminders
+from consult.requests import partner_emails
+from consult.requests.models import OUTSTANDING_STATES, LinkToken, RecipientLink, Request
 
 
 class IssuingError(ValueError):
@@ -93,7 +92,7 @@ def _invite(link, now):
     """Issue ``link`` and store its invitation."""
     link.issued_at = now
     link.expires_at = link_expiry(link.request.consultation)
-    return send_link(
+    return partner_emails.store_link_email(
         link,
         purpose=_invitation_purpose(link),
         kind="invitation",
@@ -106,7 +105,7 @@ def _invitation_purpose(link):
 
 
 def _invitation_for(link, url):
-    return emails.invitation(link, link_url=url)
+    return partner_emails.invitation(link, link_url=url)
 
 
 def _open_if_draft(consultation, now):
@@ -202,7 +201,7 @@ def prepare_invitations(consultation, *, limit=None, now=None):
         if db.engine.dialect.name == "postgresql":
             query = query.with_for_update(of=RecipientLink, skip_locked=True)
         links = db.session.scalars(query).all()
-        stored = send_links(
+        stored = partner_emails.store_link_emails(
             links, purpose_for=_invitation_purpose, kind="invitation", email_for=_invitation_for
         )
     finished_chunk = limit is None or stored < limit
@@ -290,11 +289,11 @@ def resend_link(link, *, by, tokens_seen, now=None):
     _cancel_queued(Message.recipient_link_id == link.id, "A new link was sent instead")
     link.revoked_at = None
     link.expires_at = link_expiry(request.consultation)
-    message = send_link(
+    message = partner_emails.store_link_email(
         link,
         purpose=f"link_resent:link:{link.id}:{len(tokens) + 1}",
         kind="link_resent",
-        email_for=lambda link, url: emails.invitation(link, link_url=url, resent=True),
+        email_for=lambda link, url: partner_emails.invitation(link, link_url=url, resent=True),
     )
     audit.record(
         "link resent",
@@ -346,11 +345,11 @@ def change_deadline(consultation, new_deadline, *, by, tell_partners=False, now=
         link.expires_at = expiry
         outstanding = link.request.status in OUTSTANDING_STATES and link.revoked_at is None
         if tell_partners and outstanding and link.contact.email:
-            send_link(
+            partner_emails.store_link_email(
                 link,
                 purpose=f"deadline_changed:link:{link.id}:{new_deadline.isoformat()}",
                 kind="deadline_changed",
-                email_for=lambda link, url, old=old_deadline: emails.deadline_changed(
+                email_for=lambda link, url, old=old_deadline: partner_emails.deadline_changed(
                     link, link_url=url, old_deadline=old
                 ),
             )

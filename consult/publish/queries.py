@@ -8,7 +8,7 @@ from consult.correspondence.models import Message
 from consult.directory.models import Contact, Organisation, Sector
 from consult.extensions import db
 from consult.files.models import StoredFile
-from consult.issuing.models import RecipientLink, Request
+from consult.requests.models import RecipientLink, Request
 from consult.respond.models import Response
 
 

@@ -3,6 +3,7 @@
 from flask import Blueprint, Response, abort, flash, jsonify, redirect, render_template, url_for
 from flask_login import current_user
 
+from consult import queue
 from consult.audit import services as audit
 from consult.auth.access import roles_required, signed_in
 from consult.consultations.models import Consultation
@@ -10,11 +11,10 @@ from consult.dates import format_date
 from consult.exports import csv_text, xlsx_bytes
 from consult.extensions import db
 from consult.files.services import send_stored_file
-from consult.issuing.models import OUTSTANDING_STATES
 from consult.publish import queries, services
 from consult.publish.forms import AnnexForm
 from consult.publish.models import AnnexBuild
-from consult.queue import enqueue
+from consult.requests.models import OUTSTANDING_STATES
 from consult.respond.models import CHANNEL_NAMES, STANCE_NAMES
 
 bp = Blueprint("publish", __name__)
@@ -151,7 +151,7 @@ def build_annex(consultation_id):
         return _annex_page(consultation, form), 400
     build = services.request_annex(consultation, form.format.data, by=current_user)
     db.session.commit()
-    enqueue("consult.publish.build_annex", build.id)
+    queue.enqueue(queue.BUILD_ANNEX, build.id)
     flash(f"The {build.format_name} annex is being built. It appears below when ready.", "success")
     return redirect(url_for("publish.annex", consultation_id=consultation.id))
 

@@ -12,10 +12,10 @@ from consult.dates import LONDON
 from consult.directory.models import Contact, Organisation
 from consult.extensions import db
 from consult.files.services import LETTER_KINDS, UploadError, store_upload
-from consult.issuing.models import Request
 from consult.record import services
 from consult.record.emails import EmailFileError, read_email_file
 from consult.record.forms import EmailReplyForm, RecordReplyForm
+from consult.requests.models import Request
 from consult.respond.services import ResponseError
 
 bp = Blueprint("record", __name__)
@@ -91,7 +91,7 @@ def record_reply(request_id):
                 form.stance.errors = [str(error)]
             else:
                 flash(f"The reply from {request.organisation.name} is recorded.", "success")
-                return redirect(url_for("issuing.request_detail", request_id=request.id))
+                return redirect(url_for("review.request_detail", request_id=request.id))
     return render_template(
         "record/reply.html", form=form, request=request, consultation=consultation
     ), 400 if form.errors else 200
@@ -187,7 +187,7 @@ def record_email(request_id):
     form.request_id.choices = [(request.id, request.organisation.name)]
     if form.validate_on_submit() and _record_from_email(form, consultation, request):
         flash(f"The email from {request.organisation.name} is recorded as its reply.", "success")
-        return redirect(url_for("issuing.request_detail", request_id=request.id))
+        return redirect(url_for("review.request_detail", request_id=request.id))
     return _email_page(form, consultation, request, 400 if form.errors else 200)
 
 
@@ -219,5 +219,5 @@ def record_consultation_email(consultation_id):
             flash(
                 f"The email from {request.organisation.name} is recorded as its reply.", "success"
             )
-            return redirect(url_for("issuing.request_detail", request_id=request.id))
+            return redirect(url_for("review.request_detail", request_id=request.id))
     return _email_page(form, consultation, None, 400 if form.errors else 200)

@@ -11,7 +11,7 @@ from consult.audit import services as audit
 from consult.directory.models import Contact
 from consult.extensions import db
 from consult.files.services import LETTER_KINDS, sniff, store_bytes
-from consult.issuing.models import RecipientLink, Request
+from consult.requests.models import RecipientLink, Request
 from consult.respond.services import record_response
 
 OFFICER_CHANNELS = ("email", "post", "meeting")

@@ -1,20 +1,18 @@
-"""The officer's daily digest while a consultation is open, and closing automatically."""
+"""The officer's daily digest while a consultation is open: its facts and its words."""
 
-from datetime import timedelta
-
+from flask import current_app
 from sqlalchemy import func, select
 
 from consult.auth.models import User
-from consult.consultations import services as consultations
 from consult.consultations.models import Consultation
-from consult.correspondence import emails
+from consult.correspondence.emails import compose
 from consult.correspondence.models import Message
 from consult.correspondence.services import get_message_by_purpose, store_message
-from consult.dates import london
+from consult.dates import format_date, format_datetime, london
 from consult.db import utcnow
 from consult.directory.models import Organisation, Sector
 from consult.extensions import db
-from consult.issuing.models import OUTSTANDING_STATES, Request
+from consult.requests.models import OUTSTANDING_STATES, Request
 
 DIGEST_HOUR = 8  # the digest goes from 8am London time
 
@@ -64,6 +62,21 @@ def digest_facts(consultation, since):
     return responded, failed, outstanding
 
 
+def digest(consultation, user, responded, failed, outstanding, now):
+    """The officer's daily news of one consultation."""
+    context = {
+        "consultation": consultation,
+        "user": user,
+        "responded": responded,
+        "failed": failed,
+        "outstanding": outstanding,
+        "outstanding_total": sum(count for _sector, count in outstanding),
+        "deadline": format_datetime(consultation.deadline_at),
+        "base_url": current_app.config["APP_BASE_URL"].rstrip("/"),
+    }
+    return compose(f"{consultation.title}: news for {format_date(now)}", "digest", context)
+
+
 def send_digests(now=None):
     """Store today's digest for each open consultation's officer, when there is news and
     it is past 8am in London. Once a day at most: the purpose names the date."""
@@ -87,7 +100,7 @@ def send_digests(now=None):
         responded, failed, outstanding = digest_facts(consultation, _since(consultation, user))
         if not responded and not failed:
             continue  # nothing new: no email
-        email = emails.digest(consultation, user, responded, failed, outstanding, now)
+        email = digest(consultation, user, responded, failed, outstanding, now)
         store_message(
             purpose=purpose,
             kind="digest",
@@ -101,19 +114,3 @@ def send_digests(now=None):
         )
         stored += 1
     return stored
-
-
-def close_when_due(now=None):
-    """Close the open consultations whose officer chose to close them a set time after
-    the deadline, once that time has come."""
-    now = now or utcnow()
-    closed = 0
-    for consultation in db.session.scalars(
-        select(Consultation).where(
-            Consultation.state == "open", Consultation.auto_close_days.is_not(None)
-        )
-    ):
-        if now >= consultation.deadline_at + timedelta(days=consultation.auto_close_days):
-            consultations.close(consultation, at=now)
-            closed += 1
-    return closed

@@ -5,7 +5,3 @@ from wtforms import SubmitField
 
 class RemindNowForm(FlaskForm):
     submit = SubmitField("Send the reminders", widget=GovSubmitInput())
-
-
-class CloseForm(FlaskForm):
-    submit = SubmitField("Close the consultation", widget=GovSubmitInput())

@@ -1,20 +1,19 @@
-"""Chasing: who is still to reply, reminding them now, and closing the consultation."""
+"""Chasing: who is still to reply, and reminding them now."""
 
 import re
 
 from flask import Blueprint, Response, flash, redirect, render_template, url_for
 from flask_login import current_user
 
+from consult import queue
 from consult.audit import services as audit
 from consult.auth.access import roles_required, signed_in
-from consult.consultations import services as consultations
 from consult.consultations.models import Consultation
 from consult.db import utcnow
 from consult.exports import csv_text
 from consult.extensions import db
-from consult.queue import enqueue
 from consult.reminders import services
-from consult.reminders.forms import CloseForm, RemindNowForm
+from consult.reminders.forms import RemindNowForm
 
 bp = Blueprint("reminders", __name__)
 OFFICERS = ("officer", "admin")
@@ -79,7 +78,7 @@ def remind_now(consultation_id):
     if form.validate_on_submit():
         stored = services.remind_everyone_outstanding(consultation, by=current_user)
         db.session.commit()
-        enqueue("consult.correspondence.sweep_outbox")
+        queue.enqueue(queue.SWEEP_OUTBOX)
         flash(f"{len(stored)} reminders are on their way.", "success")
         return redirect(url_for("reminders.outstanding", consultation_id=consultation.id))
     rows = _outstanding_rows(consultation)
@@ -90,25 +89,4 @@ def remind_now(consultation_id):
         form=form,
         organisations=len(rows),
         people=people,
-    )
-
-
-@bp.route("/consultations/<int:consultation_id>/close", methods=["GET", "POST"])
-@roles_required(*OFFICERS)
-def close(consultation_id):
-    consultation = db.get_or_404(Consultation, consultation_id)
-    if consultation.state != "open":
-        flash("Only an open consultation can be closed.", "info")
-        return redirect(url_for("issuing.send_out", consultation_id=consultation.id))
-    form = CloseForm()
-    if form.validate_on_submit():
-        consultations.close(consultation, by=current_user)
-        db.session.commit()
-        flash("The consultation is closed. No more reminders will be sent.", "success")
-        return redirect(url_for("issuing.send_out", consultation_id=consultation.id))
-    return render_template(
-        "reminders/close.html",
-        consultation=consultation,
-        form=form,
-        outstanding=len(services.fetch_outstanding_requests(consultation.id)),
     )

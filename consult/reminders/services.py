@@ -13,15 +13,14 @@ from sqlalchemy import delete, insert, literal, select
 from sqlalchemy.orm import selectinload
 
 from consult.audit import services as audit
-from consult.correspondence import emails
 from consult.correspondence.models import Message
 from consult.correspondence.services import get_message_by_purpose
 from consult.db import UTCDateTime, utcnow
 from consult.extensions import db
-from consult.issuing.links import send_link
-from consult.issuing.models import OUTSTANDING_STATES, RecipientLink, Request
 from consult.reminders.models import ReminderSlot
 from consult.reminders.working_hours import next_working_time
+from consult.requests import partner_emails
+from consult.requests.models import OUTSTANDING_STATES, RecipientLink, Request
 
 # The most slots one sweep takes on in one transaction, so that each stays short (about
 # a second) and holds its locks briefly; the task runs sweeps until none is due.
@@ -168,11 +167,11 @@ def remind(request, *, purpose_suffix, now, stored_purposes=None):
         elif purpose in stored_purposes:
             continue
         stored.append(
-            send_link(
+            partner_emails.store_link_email(
                 link,
                 purpose=purpose,
                 kind="reminder",
-                email_for=lambda link, url: emails.reminder(link, link_url=url, now=now),
+                email_for=lambda link, url: partner_emails.reminder(link, link_url=url, now=now),
                 purpose_checked=stored_purposes is not None,
             )
         )

@@ -15,8 +15,8 @@ from sqlalchemy.orm import joinedload
 from consult.audit import services as audit
 from consult.db import utcnow
 from consult.extensions import db
-from consult.issuing.models import LinkToken, RecipientLink, Request
-from consult.issuing.tokens import hash_token
+from consult.requests.models import LinkToken, RecipientLink, Request
+from consult.requests.tokens import hash_token
 
 SESSION_KEY = "partner"
 TOKEN_LENGTH = 43  # secrets.token_urlsafe(32)

@@ -19,13 +19,13 @@ from flask import (
 )
 from flask_wtf.csrf import CSRFError
 
+from consult import queue
 from consult.auth.access import public
 from consult.consultations.papers import get_papers
-from consult.correspondence.emails import response_reference
 from consult.dates import format_datetime
 from consult.extensions import db, limiter
 from consult.files.services import LETTER_KINDS, UploadError, send_stored_file, store_upload
-from consult.queue import enqueue
+from consult.requests.partner_emails import response_reference
 from consult.respond import links, services
 from consult.respond.forms import (
     DeclineForm,
@@ -315,7 +315,7 @@ def check():
             flash(str(error), "info")
             return redirect(url_for("respond.overview"))
         else:
-            enqueue("consult.correspondence.sweep_outbox")
+            queue.enqueue(queue.SWEEP_OUTBOX)
             return redirect(url_for("respond.sent", version=version), code=303)
     current = services.get_current_response(request)
     form.revision.data = draft.revision

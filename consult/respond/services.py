@@ -3,8 +3,10 @@
 from sqlalchemy import func, select
 
 from consult.audit import services as audit
+from consult.correspondence.services import store_message
 from consult.db import utcnow
 from consult.extensions import db
+from consult.requests import partner_emails
 from consult.respond.models import (
     CHANNELS,
     PUBLICATION_CHOICES,
@@ -225,13 +227,10 @@ def submit_draft(request, draft, *, link, revision_seen, version_seen, now=None)
 
 
 def _acknowledge(request, link, response, late):
-    from consult.correspondence import emails
-    from consult.correspondence.services import store_message
-
     contact = link.contact
     if not contact.email:
         return None
-    email = emails.acknowledgement(link, response, late=late)
+    email = partner_emails.acknowledgement(link, response, late=late)
     return store_message(
         purpose=f"acknowledgement:response:{response.id}",
         kind="acknowledgement",

@@ -24,8 +24,8 @@ from consult.directory.models import Contact, Organisation
 from consult.extensions import db
 from consult.files.models import StoredFile
 from consult.files.services import erase_stored_file, stored_path
-from consult.issuing.models import LinkToken, RecipientLink, Request
 from consult.publish.redaction import ERASED, redact
+from consult.requests.models import LinkToken, RecipientLink, Request
 from consult.respond.models import Response, ResponseDraft
 
 ERASED_ADDRESS = "erased@erased.invalid"

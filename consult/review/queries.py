@@ -16,8 +16,8 @@ from consult.consultations.models import Option
 from consult.correspondence.models import Message
 from consult.directory.models import Contact, Organisation, Sector
 from consult.extensions import db
-from consult.issuing.models import OUTSTANDING_STATES, RecipientLink, Request
 from consult.reminders.models import ReminderSlot
+from consult.requests.models import OUTSTANDING_STATES, RecipientLink, Request
 from consult.respond.models import STANCES, Response
 
 

@@ -1,4 +1,5 @@
-"""The scrutiny view: each consultation's dashboard and its response log."""
+"""The scrutiny view: each consultation's dashboard and response log, and each request's
+whole story."""
 
 from math import ceil
 
@@ -6,11 +7,15 @@ from flask import Blueprint, abort, render_template, request
 
 from consult.auth.access import signed_in
 from consult.consultations.models import Consultation
+from consult.correspondence import queries as correspondence
 from consult.directory.queries import fetch_sectors
 from consult.extensions import db
 from consult.files.services import send_stored_file
+from consult.issuing.forms import ResendLinkForm
+from consult.requests import queries as requests
 from consult.respond.models import STANCE_NAMES, STANCES, Response
 from consult.review import charts, queries
+from consult.review.versions import changes as version_changes
 
 bp = Blueprint("review", __name__)
 PER_PAGE = 50
@@ -98,3 +103,23 @@ def response_letter(response_id):
     if stored is None or stored.erased_at is not None:
         abort(404)
     return send_stored_file(stored)
+
+
+@bp.route("/requests/<int:request_id>")
+@signed_in
+def request_detail(request_id):
+    """One request's whole story: its people and links, every email, every version of the
+    reply and what changed, every audit event."""
+    request = requests.get_request_with_links(request_id) or abort(404)
+    versions = queries.fetch_versions(request.id)
+    return render_template(
+        "review/request.html",
+        request=request,
+        consultation=request.consultation,
+        token_counts=requests.fetch_token_counts(request.id),
+        messages=correspondence.fetch_request_messages(request.id),
+        resend_form=ResendLinkForm(),
+        versions=versions,
+        changes=version_changes(versions),
+        events=queries.fetch_audit_events(request.id),
+    )

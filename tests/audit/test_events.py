@@ -10,9 +10,9 @@ from consult.correspondence.models import Message
 from consult.db import utcnow
 from consult.extensions import db
 from consult.issuing import services as issuing
-from consult.issuing.models import RecipientLink, Request
-from consult.issuing.tokens import create_token
 from consult.record.services import record_reply
+from consult.requests.models import RecipientLink, Request
+from consult.requests.tokens import create_token
 from consult.respond import services as respond
 from tests import factories
 from worker.tasks.correspondence import deliver_messages

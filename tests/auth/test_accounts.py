@@ -10,9 +10,9 @@ from consult.auth import accounts
 from consult.auth.models import Invitation, User
 from consult.auth.services import AccountError, authenticate
 from consult.correspondence.models import LINK_PLACEHOLDER, Message
-from consult.correspondence.sealing import unseal
 from consult.db import utcnow
 from consult.extensions import db
+from consult.sealing import unseal
 from tests import factories
 
 NEW_PASSWORD = "three random words here"

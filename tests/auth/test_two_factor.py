@@ -9,8 +9,8 @@ from sqlalchemy import select
 
 from consult.auth import two_factor
 from consult.auth.models import RecoveryCode, SignIn, User
-from consult.correspondence.sealing import unseal
 from consult.extensions import db
+from consult.sealing import unseal
 from tests import factories
 
 

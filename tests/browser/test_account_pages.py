@@ -11,8 +11,8 @@ from sqlalchemy import select
 from consult.auth import two_factor
 from consult.auth.models import User
 from consult.correspondence.models import Message
-from consult.correspondence.sealing import unseal
 from consult.extensions import db
+from consult.sealing import unseal
 from tests import factories
 from tests.browser.signing_in import sign_in
 

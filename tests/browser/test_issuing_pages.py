@@ -5,7 +5,7 @@ from playwright.sync_api import expect
 from sqlalchemy import select
 
 from consult.extensions import db
-from consult.issuing.models import Request
+from consult.requests.models import Request
 from tests import factories
 from tests.browser.signing_in import sign_in
 

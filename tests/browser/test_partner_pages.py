@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from consult.extensions import db
 from consult.issuing import services as issuing
-from consult.issuing.models import RecipientLink
+from consult.requests.models import RecipientLink
 from tests import factories
 
 pytestmark = pytest.mark.browser

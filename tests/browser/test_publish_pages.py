@@ -7,8 +7,8 @@ from sqlalchemy import select
 from consult.db import utcnow
 from consult.extensions import db
 from consult.issuing import services as issuing
-from consult.issuing.models import Request
 from consult.publish.models import AnnexBuild
+from consult.requests.models import Request
 from consult.respond.services import record_response
 from tests import factories
 from tests.browser.signing_in import sign_in

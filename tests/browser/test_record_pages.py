@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from consult.extensions import db
 from consult.issuing import services as issuing
-from consult.issuing.models import Request
+from consult.requests.models import Request
 from tests import factories
 from tests.browser.signing_in import sign_in
 

@@ -526,7 +526,7 @@ def test_copying_starts_a_new_draft_with_everything_but_the_replies(client, offi
 
 
 def source_requests(consultation):
-    from consult.issuing.models import Request
+    from consult.requests.models import Request
 
     return db.session.scalars(
         select(Request).where(Request.consultation_id == consultation.id).order_by(Request.id)

@@ -5,11 +5,13 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from consult.correspondence import delivery, services
-from consult.correspondence.emails import HeaderError, partner_link_url
+from consult.correspondence import delivery, services, transport
+from consult.correspondence.emails import HeaderError
 from consult.correspondence.models import LINK_PLACEHOLDER, Message
+from consult.correspondence.wire import message_id_header
 from consult.db import utcnow
 from consult.extensions import db
+from consult.requests.partner_emails import partner_link_url
 from tests.smtp import html_of, text_of
 from worker.tasks.correspondence import deliver_messages
 
@@ -48,7 +50,9 @@ def test_a_stored_message_is_sent_with_both_bodies_and_a_derived_message_id(smtp
     assert "<p>Please reply.</p>" in html_of(received)
     sent = reload(message)
     assert sent.status == "sent" and sent.sent_at is not None and sent.attempts == 1
-    assert received["Message-ID"] == delivery.message_id_header(sent)
+    assert received["Message-ID"] == message_id_header(
+        sent.id, sent.purpose, "consult@council.example"
+    )
     assert received["Message-ID"].startswith(f"<consult.{sent.id}.")
 
 
@@ -323,14 +327,14 @@ def test_an_unexpected_error_mid_batch_keeps_the_message_in_flight_and_puts_back
     smtp_app, smtp_server, monkeypatch
 ):
     first, second, third = (queue(number) for number in range(3))
-    build = delivery.build_mail
+    build = transport.build_mail
 
     def build_or_break(message):
         if message.id == second.id:
             raise RuntimeError("a bug, not a mail server")
         return build(message)
 
-    monkeypatch.setattr(delivery, "build_mail", build_or_break)
+    monkeypatch.setattr(transport, "build_mail", build_or_break)
 
     with pytest.raises(RuntimeError):
         deliver_messages([first.id, second.id, third.id])
@@ -343,7 +347,7 @@ def test_an_unexpected_error_mid_batch_keeps_the_message_in_flight_and_puts_back
 
 
 def test_a_reminder_answered_since_it_was_stored_is_cancelled_not_sent(smtp_app, smtp_server):
-    from consult.issuing.models import Request
+    from consult.requests.models import Request
 
     [invitation] = issued_invitations()
     request = db.session.get(Request, invitation.request_id)

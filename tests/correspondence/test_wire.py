@@ -4,7 +4,7 @@ from email import message_from_bytes, policy
 
 import pytest
 
-from consult.correspondence.delivery import SMTP_WIRE, OutgoingMail
+from consult.correspondence.wire import SMTP_WIRE, OutgoingMail
 
 SENDER = ("Wingfield Borough Council", "consult@council.example")
 LETTER = (
@@ -46,9 +46,7 @@ def mail(**fields):
         "date": 1_500_000_000,
         **fields,
     }
-    message = OutgoingMail(**values)
-    message.msgId = "<consult.1.abc@council.example>"
-    return message
+    return OutgoingMail(**values, message_id="<consult.1.abc@council.example>")
 
 
 @pytest.mark.parametrize("fields", CASES.values(), ids=CASES.keys())
@@ -67,7 +65,7 @@ def test_what_is_written_reads_back_as_it_was_meant(fields):
     assert b"\n" not in wire.replace(b"\r\n", b"")
     received = message_from_bytes(wire, policy=policy.default)
     assert received["Subject"] == message.subject
-    assert received["Message-ID"] == message.msgId
+    assert received["Message-ID"] == message.message_id
     for subtype, words in (("plain", message.body), ("html", message.html)):
         if words is not None:
             arrived = received.get_body((subtype,)).get_content()

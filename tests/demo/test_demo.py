@@ -9,7 +9,7 @@ from consult.demo import data
 from consult.demo.loader import DEMO_PASSWORD, DEMO_USERS, load_demo
 from consult.directory.models import Contact, Organisation
 from consult.extensions import Base, db
-from consult.issuing.models import Request
+from consult.requests.models import Request
 from consult.respond.models import Response
 
 

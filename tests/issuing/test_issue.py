@@ -10,8 +10,8 @@ from consult.audit.models import AuditEvent
 from consult.correspondence.models import LINK_PLACEHOLDER, Message
 from consult.extensions import Base, db
 from consult.issuing import services
-from consult.issuing.models import LinkToken, RecipientLink, Request
-from consult.issuing.tokens import hash_token
+from consult.requests.models import LinkToken, RecipientLink, Request
+from consult.requests.tokens import hash_token
 from tests import factories
 from tests.smtp import text_of
 from worker.tasks.correspondence import deliver_messages
@@ -192,7 +192,7 @@ def test_a_draft_that_is_not_ready_cannot_be_issued(officer):
 
 
 def test_issuing_is_one_transaction_nothing_is_kept_if_it_fails(ready, officer, monkeypatch):
-    from consult.correspondence import emails
+    from consult.requests import partner_emails as emails
 
     calls = []
 

@@ -11,7 +11,7 @@ from consult.db import utcnow
 from consult.directory import services as directory
 from consult.extensions import db
 from consult.issuing import services
-from consult.issuing.models import LinkToken, RecipientLink, Request
+from consult.requests.models import LinkToken, RecipientLink, Request
 from tests import factories
 
 

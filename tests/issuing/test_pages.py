@@ -6,7 +6,7 @@ from sqlalchemy import select
 from consult.correspondence.models import Message
 from consult.dates import london
 from consult.extensions import db
-from consult.issuing.models import RecipientLink, Request
+from consult.requests.models import RecipientLink, Request
 from tests import factories
 from worker.tasks.correspondence import deliver_messages
 

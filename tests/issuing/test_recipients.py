@@ -9,7 +9,7 @@ from consult.correspondence.models import Message
 from consult.directory import services as directory
 from consult.extensions import db
 from consult.issuing import services as issuing
-from consult.issuing.models import RecipientLink, Request
+from consult.requests.models import RecipientLink, Request
 from tests import factories
 
 
@@ -308,7 +308,7 @@ def test_the_preview_builds_nothing_it_would_send(client, officer):
 
     client.get(f"/consultations/{consultation.id}/preview")
 
-    from consult.issuing.models import LinkToken
+    from consult.requests.models import LinkToken
 
     assert db.session.scalar(select(func.count(Message.id))) == 0
     assert db.session.scalar(select(func.count(LinkToken.id))) == 0

@@ -18,10 +18,10 @@ from consult.demo import data
 from consult.demo.loader import load_demo
 from consult.extensions import db
 from consult.issuing import services as issuing
-from consult.issuing.models import Request
 from consult.publish import services
 from consult.publish.models import AnnexBuild
 from consult.publish.redaction import redact
+from consult.requests.models import Request
 from consult.respond.models import Response
 from consult.respond.services import record_response
 from tests import factories

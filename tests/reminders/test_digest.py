@@ -5,12 +5,13 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
+from consult.consultations import services as consultations
 from consult.correspondence.models import Message
 from consult.dates import london_datetime
 from consult.extensions import db
 from consult.issuing import services as issuing
-from consult.issuing.models import Request
 from consult.reminders import digest
+from consult.requests.models import Request
 from consult.respond import services as respond
 from tests import factories
 
@@ -78,8 +79,8 @@ def test_a_consultation_closes_itself_when_the_officer_asked(consultation):
     consultation.auto_close_days = 14
     db.session.commit()
 
-    assert digest.close_when_due(now=DEADLINE + timedelta(days=13)) == 0
-    assert digest.close_when_due(now=DEADLINE + timedelta(days=14)) == 1
+    assert consultations.close_when_due(now=DEADLINE + timedelta(days=13)) == 0
+    assert consultations.close_when_due(now=DEADLINE + timedelta(days=14)) == 1
     db.session.commit()
 
     assert consultation.state == "closed"

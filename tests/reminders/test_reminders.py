@@ -11,9 +11,9 @@ from consult.dates import format_datetime, london_datetime
 from consult.db import utcnow
 from consult.extensions import db
 from consult.issuing import services as issuing
-from consult.issuing.models import Request
 from consult.reminders import services as reminders
 from consult.reminders.models import ReminderSlot
+from consult.requests.models import Request
 from consult.respond import services as respond
 from tests import factories
 

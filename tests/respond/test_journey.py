@@ -12,8 +12,8 @@ from consult.correspondence.models import Message
 from consult.db import utcnow
 from consult.extensions import db
 from consult.issuing import services as issuing
-from consult.issuing.models import RecipientLink, Request
-from consult.issuing.tokens import create_token
+from consult.requests.models import RecipientLink, Request
+from consult.requests.tokens import create_token
 from consult.respond.models import Response, ResponseDraft
 from tests import factories
 

@@ -8,8 +8,8 @@ from consult.consultations import services as consultations
 from consult.consultations.papers import get_papers
 from consult.extensions import db
 from consult.issuing import services as issuing
-from consult.issuing.models import RecipientLink, Request
-from consult.issuing.tokens import create_token
+from consult.requests.models import RecipientLink, Request
+from consult.requests.tokens import create_token
 from tests import factories
 
 

@@ -16,8 +16,8 @@ from consult.directory.models import Contact
 from consult.extensions import db
 from consult.files.services import stored_path
 from consult.issuing import services as issuing
-from consult.issuing.models import LinkToken, RecipientLink, Request
 from consult.publish import annex
+from consult.requests.models import LinkToken, RecipientLink, Request
 from consult.respond.models import Response, ResponseDraft
 from consult.respond.services import record_response
 from consult.retention import services

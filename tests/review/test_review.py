@@ -11,7 +11,7 @@ from consult.demo import data
 from consult.demo.loader import load_demo
 from consult.extensions import db
 from consult.issuing import services as issuing
-from consult.issuing.models import Request
+from consult.requests.models import Request
 from consult.respond.models import STANCES
 from consult.respond.services import record_response
 from consult.review import queries

@@ -87,7 +87,7 @@ def test_worker_and_beat_deliver_every_invitation_once(worker_for, smtp_server):
 def test_the_worker_writes_the_invitations_the_officers_issue_left_and_each_arrives_once(
     worker_for, smtp_server
 ):
-    from consult.queue import enqueue
+    from consult.queue import PREPARE_INVITATIONS, enqueue
 
     officer = factories.create_user("officer")
     organisations = [factories.create_organisation() for _ in range(30)]
@@ -95,7 +95,7 @@ def test_the_worker_writes_the_invitations_the_officers_issue_left_and_each_arri
     # As the officer's page does: the first few in its transaction, the rest by the worker.
     issuing.issue(consultation, by=officer, invitations_now=5)
     db.session.commit()
-    enqueue("consult.issuing.prepare_invitations", consultation.id)
+    enqueue(PREPARE_INVITATIONS, consultation.id)
     worker_for()
 
     assert wait_until(all_sent(30), timeout=120), statuses()

@@ -6,6 +6,7 @@ from config import celery_settings
 from consult import ROOT, create_app
 from consult.extensions import db
 from consult.health import services as health
+from consult.queue import CHECK_DATABASE, RECORD_HEARTBEAT
 from tests import factories
 from tests.conftest import make_config
 from tests.processes import WorkerProcess
@@ -35,7 +36,7 @@ def test_a_task_round_trips_through_a_real_worker_and_sees_the_database(redis_wo
     factories.create_user("scrutiny")
     db.session.commit()
 
-    result = sender.send_task("consult.health.check_database", queue=queue)
+    result = sender.send_task(CHECK_DATABASE, queue=queue)
 
     assert result.get(timeout=60) == {"users": 2, "consultations": 0}
 
@@ -46,7 +47,7 @@ def test_the_worker_commits_what_a_task_writes(redis_worker):
     sender, queue = redis_worker
     assert not health.is_worker_running()
 
-    sender.send_task("consult.health.record_heartbeat", queue=queue)
+    sender.send_task(RECORD_HEARTBEAT, queue=queue)
 
     for _ in range(120):
         db.session.rollback()  # see the worker's commit
@@ -71,9 +72,10 @@ def test_the_worker_runs_json_only_with_late_acknowledgement(app):
 
 def test_every_scheduled_task_is_a_registered_named_task(app):
     import worker.tasks  # noqa: F401
+    from worker.schedule import beat_schedule
 
     celery = app.extensions["celery"]
-    for entry in celery.conf.beat_schedule.values():
+    for entry in beat_schedule(app.config).values():
         assert entry["task"] in celery.tasks
         assert entry["schedule"] <= 3600, "beat ticks; what is due lives in the database"
 
@@ -95,7 +97,7 @@ def test_without_redis_a_worker_runs_tasks_through_the_embedded_broker(app, data
     worker = WorkerProcess(database_url, None, tmp_path).start()
     try:
         sender = create_app(make_config(database_url, tmp_path)).extensions["celery"]
-        result = sender.send_task("consult.health.check_database", queue=worker.queue)
+        result = sender.send_task(CHECK_DATABASE, queue=worker.queue)
         assert result.get(timeout=60) == {"users": 1, "consultations": 0}
     finally:
         worker.stop()

@@ -1,12 +1,12 @@
 from celery import shared_task
 
+from consult import queue
 from consult.directory import services
 from consult.directory.models import PartnerImport
 from consult.extensions import db
-from consult.queue import enqueue
 
 
-@shared_task(name="consult.directory.import_partners")
+@shared_task(name=queue.IMPORT_PARTNERS)
 def import_partners(import_id):
     """Save a confirmed partners file, committing after each chunk so the officer's page
     shows how far it has gone."""
@@ -21,12 +21,12 @@ def import_partners(import_id):
     return partner_import.summary
 
 
-@shared_task(name="consult.directory.sweep_imports")
+@shared_task(name=queue.SWEEP_IMPORTS)
 def sweep_imports():
     """Hand out again imports whose task was lost: queued while the broker was down, or
     left half done by a worker that stopped. Their rows match on the second run."""
     waiting = services.release_stalled_imports()
     db.session.commit()
     for import_id in waiting:
-        enqueue("consult.directory.import_partners", import_id)
+        queue.enqueue(queue.IMPORT_PARTNERS, import_id)
     return len(waiting)

@@ -1,12 +1,12 @@
 from celery import shared_task
 
+from consult import queue
 from consult.extensions import db
 from consult.publish import services
 from consult.publish.models import AnnexBuild
-from consult.queue import enqueue
 
 
-@shared_task(name="consult.publish.build_annex")
+@shared_task(name=queue.BUILD_ANNEX)
 def build_annex(build_id):
     """Build the annex, committing after each reply so the page shows progress."""
     if not services.claim_build(build_id):
@@ -25,11 +25,11 @@ def build_annex(build_id):
     return build.stored_file_id
 
 
-@shared_task(name="consult.publish.sweep_builds")
+@shared_task(name=queue.SWEEP_BUILDS)
 def sweep_builds():
     """Hand out again builds whose task was lost or whose worker stopped."""
     waiting = services.release_stalled_builds()
     db.session.commit()
     for build_id in waiting:
-        enqueue("consult.publish.build_annex", build_id)
+        queue.enqueue(queue.BUILD_ANNEX, build_id)
     return len(waiting)

@@ -2,15 +2,15 @@ import time
 
 from celery import shared_task
 
+from consult import queue
 from consult.extensions import db
-from consult.queue import enqueue
 from consult.reminders import digest, services
 
 # A sweep task keeps taking batches for at most this long; the next beat does the rest.
 SWEEP_SECONDS = 60
 
 
-@shared_task(name="consult.reminders.sweep")
+@shared_task(name=queue.SWEEP_REMINDERS)
 def sweep_reminders():
     """Turn due reminder slots into messages, a batch per transaction, then ask for them
     to be sent."""
@@ -23,17 +23,15 @@ def sweep_reminders():
         if batch_sent + batch_skipped == 0 or time.monotonic() > deadline:
             break
     if sent:
-        enqueue("consult.correspondence.sweep_outbox")
+        queue.enqueue(queue.SWEEP_OUTBOX)
     return {"reminders": sent, "skipped": skipped}
 
 
-@shared_task(name="consult.reminders.daily")
-def daily():
-    """Close consultations due to close, then store the officers' digests."""
-    closed = digest.close_when_due()
-    db.session.commit()
+@shared_task(name=queue.SEND_DIGESTS)
+def send_digests():
+    """Store the officers' digests due today, then ask for them to be sent."""
     digests = digest.send_digests()
     db.session.commit()
     if digests:
-        enqueue("consult.correspondence.sweep_outbox")
-    return {"closed": closed, "digests": digests}
+        queue.enqueue(queue.SWEEP_OUTBOX)
+    return digests

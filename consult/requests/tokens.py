@@ -7,7 +7,7 @@ from sqlalchemy import insert
 
 from consult.db import utcnow
 from consult.extensions import db
-from consult.issuing.models import LinkToken
+from consult.requests.models import LinkToken
 
 
 def hash_token(token):

@@ -1,16 +1,20 @@
-"""Celery bound to the Flask app: every task runs inside the app context."""
+"""Celery bound to the Flask app, as Flask's own example does: every task runs inside the
+app context, and its database session is removed when it ends."""
 
 import logging
 
 from celery import Celery, Task
 from celery.signals import task_failure, task_postrun, task_prerun, task_retry
 
+from consult.extensions import db
+
 logger = logging.getLogger("worker")
 
 
 def celery_init_app(flask_app):
-    """Make the Celery app for ``flask_app``, configured from its CELERY settings."""
-    from worker.schedule import beat_schedule
+    """Make the Celery app for ``flask_app``, configured from its CELERY settings. The
+    tasks are in ``worker/tasks/`` and the beat schedule in ``worker/schedule.py``, both
+    loaded by ``worker/main.py``, the only process that runs them."""
 
     class FlaskTask(Task):
         def __call__(self, *args, **kwargs):
@@ -18,14 +22,10 @@ def celery_init_app(flask_app):
                 try:
                     return self.run(*args, **kwargs)
                 finally:
-                    from consult.extensions import db
-
                     db.session.remove()
 
     celery_app = Celery(flask_app.name, task_cls=FlaskTask)
     celery_app.config_from_object(flask_app.config["CELERY"])
-    celery_app.conf.beat_schedule = beat_schedule(flask_app.config)
-    celery_app.conf.include = ["worker.tasks"]
     celery_app.set_default()
     flask_app.extensions["celery"] = celery_app
     return celery_app

@@ -1,23 +1,14 @@
-"""The correspondence log, and the development mailbox.
+"""The correspondence log: every email of a consultation, and each one's delivery."""
 
-The mailbox blueprint is registered only when MAIL_BACKEND is "mailbox", so that a
-newcomer running Consult with no mail server can still follow a partner's link.
-"""
-
-from math import ceil
-
-from flask import Blueprint, abort, current_app, render_template, request
+from flask import Blueprint, abort, render_template, request
 
 from consult.auth.access import signed_in
 from consult.consultations.models import Consultation
 from consult.correspondence import queries
-from consult.correspondence.mailbox import list_emails, read_email
 from consult.correspondence.models import MESSAGE_STATES
 from consult.extensions import db
 
 bp = Blueprint("correspondence", __name__)
-mailbox_bp = Blueprint("mailbox", __name__, url_prefix="/mailbox")
-PER_PAGE = 50
 
 
 @bp.route("/consultations/<int:consultation_id>/correspondence")
@@ -40,20 +31,3 @@ def log(consultation_id):
 def message(message_id):
     message = queries.get_message(message_id) or abort(404)
     return render_template("correspondence/message.html", message=message)
-
-
-@mailbox_bp.route("/")
-@signed_in
-def index():
-    page = max(request.args.get("page", 1, type=int), 1)
-    emails, total = list_emails(current_app.config["MAILBOX_DIR"], page, PER_PAGE)
-    return render_template(
-        "mailbox/index.html", emails=emails, page=page, pages=max(ceil(total / PER_PAGE), 1)
-    )
-
-
-@mailbox_bp.route("/<name>")
-@signed_in
-def email(name):
-    email = read_email(current_app.config["MAILBOX_DIR"], name) or abort(404)
-    return render_template("mailbox/email.html", email=email)
