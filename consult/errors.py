@@ -4,6 +4,8 @@ from flask import render_template
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
+from consult.extensions import db
+
 ERRORS = {
     400: (
         "There was a problem with your request",
@@ -65,7 +67,5 @@ def init_app(app):
     @app.errorhandler(Exception)
     def unexpected_error(error):
         app.logger.exception("unexpected error")
-        from consult.extensions import db
-
         db.session.rollback()
         return render_error(500)

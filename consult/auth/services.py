@@ -1,8 +1,8 @@
 """Accounts: creating users and checking passwords."""
 
-from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import select
 
+from consult import addresses
 from consult.audit import services as audit
 from consult.auth.models import ROLES, User
 from consult.auth.passwords import (
@@ -20,12 +20,11 @@ class AccountError(ValueError):
 
 
 def normalise_email(email):
-    """The address as stored: checked for syntax (no network look-up), lower case."""
+    """``consult.addresses.normalise_email``, its complaint an AccountError."""
     try:
-        result = validate_email(email.strip(), check_deliverability=False)
-    except EmailNotValidError as error:
-        raise AccountError(f"Enter a valid email address: {error}") from None
-    return result.normalized.lower()
+        return addresses.normalise_email(email)
+    except addresses.AddressError as error:
+        raise AccountError(str(error)) from None
 
 
 def get_user_by_email(email):

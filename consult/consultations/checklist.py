@@ -3,6 +3,8 @@ change it. What is done is worked out from the draft and its readiness problems.
 
 from flask import url_for
 
+from consult.dates import format_datetime
+
 
 def _status(done, *, optional=False, text=None):
     if done:
@@ -99,6 +101,4 @@ def draft_checklist(consultation, progress, problems, *, can_edit):
 
 
 def _deadline(consultation):
-    from consult.dates import format_datetime
-
     return format_datetime(consultation.deadline_at) if consultation.deadline_at else "(not set)"

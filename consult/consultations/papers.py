@@ -13,7 +13,7 @@ from typing import NamedTuple
 from flask import current_app
 from sqlalchemy import select
 
-from consult.consultations.models import Criterion, Document, Option, Score
+from consult.consultations.models import Consultation, Criterion, Document, Option, Score
 from consult.extensions import db
 
 # Issued consultations whose papers one process keeps (a council has tens a year open).
@@ -117,6 +117,4 @@ def get_papers(consultation):
 
 
 def _fetch_issued_papers(consultation_id):
-    from consult.consultations.models import Consultation
-
     return fetch_papers(db.session.get(Consultation, consultation_id))

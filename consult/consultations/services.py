@@ -6,9 +6,12 @@ from flask import current_app
 from sqlalchemy import select
 
 from consult.audit import services as audit
+from consult.consultations.letters import letter_problems
 from consult.consultations.models import Consultation, Criterion, Document, Option, Score
 from consult.db import utcnow
+from consult.directory.models import Organisation
 from consult.extensions import db
+from consult.requests.models import RecipientLink, Request
 
 
 class ConsultationError(ValueError):
@@ -172,8 +175,6 @@ def save_letter(consultation, letter, *, by):
 
 
 def _check_letter(letter):
-    from consult.consultations.letters import letter_problems
-
     problems = letter_problems(letter)
     if problems:
         raise ConsultationError(problems[0])
@@ -313,7 +314,6 @@ def copy_consultation(source, *, by):
     """A new draft with everything of ``source`` but its state, dates and replies: the
     options, appraisal, letter, documents, policy and recipients. The deadline is left for
     the officer to set, and the reference gets a suffix until it is unique."""
-    from consult.requests.models import RecipientLink, Request
 
     reference = f"{source.reference}-COPY"[:60]
     number = 1
@@ -379,7 +379,6 @@ def copy_consultation(source, *, by):
 def _copy_recipients(source, copy, Request, RecipientLink):
     """The source's organisations and contacts, as draft requests of the copy; withdrawn
     requests and archived organisations are left out."""
-    from consult.directory.models import Organisation
 
     rows = db.session.execute(
         select(Request.organisation_id, RecipientLink.contact_id)

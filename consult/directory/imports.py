@@ -14,7 +14,7 @@ import io
 import re
 from dataclasses import dataclass, field
 
-from consult.auth.services import AccountError, normalise_email
+from consult.addresses import AddressError, normalise_email
 
 MAX_IMPORT_BYTES = 5 * 1024 * 1024
 MAX_LINE_CHARACTERS = 10_000
@@ -303,7 +303,7 @@ def _check_row(row, sectors, existing_organisations, file_sector, contact_lines)
     if row.contact_email:
         try:
             row.contact_email = normalise_email(row.contact_email)
-        except AccountError:
+        except AddressError:
             problems.append(
                 Problem(
                     row.line,

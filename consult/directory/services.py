@@ -5,12 +5,13 @@ from datetime import timedelta
 
 from sqlalchemy import func, insert, select, update
 
+from consult.addresses import AddressError, normalise_email
 from consult.audit import services as audit
-from consult.auth.services import AccountError, normalise_email
 from consult.db import utcnow
 from consult.directory.imports import decode, read_partners
 from consult.directory.models import Contact, Organisation, PartnerImport, Sector
 from consult.extensions import db
+from consult.requests.models import RecipientLink
 
 IMPORT_CHUNK_ROWS = 500
 
@@ -53,7 +54,7 @@ def add_contact(organisation, *, name, role="", email=None, phone=""):
     if email:
         try:
             email = normalise_email(email)
-        except AccountError as error:
+        except AddressError as error:
             raise DirectoryError(str(error)) from None
         duplicate = db.session.scalar(
             select(Contact.id).where(
@@ -102,7 +103,7 @@ def update_contact(contact, *, name, role="", email=None, phone="", by=None):
     if email:
         try:
             email = normalise_email(email)
-        except AccountError as error:
+        except AddressError as error:
             raise DirectoryError(str(error)) from None
         duplicate = db.session.scalar(
             select(Contact.id).where(
@@ -121,7 +122,6 @@ def update_contact(contact, *, name, role="", email=None, phone="", by=None):
 
 def remove_contact(contact, *, by=None):
     """Remove a contact who has never been sent a request; others are kept for the record."""
-    from consult.requests.models import RecipientLink
 
     if db.session.scalar(select(RecipientLink.id).where(RecipientLink.contact_id == contact.id)):
         raise DirectoryError(

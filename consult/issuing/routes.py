@@ -16,6 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from consult import queue
 from consult.auth.access import roles_required, signed_in
 from consult.consultations.models import Consultation
+from consult.consultations.readiness import readiness_problems
 from consult.correspondence import queries as correspondence
 from consult.dates import format_datetime, london
 from consult.directory.models import Contact, Organisation
@@ -46,8 +47,6 @@ def _send_now():
 @bp.route("/consultations/<int:consultation_id>/issue", methods=["GET", "POST"])
 @roles_required(*OFFICERS)
 def issue(consultation_id):
-    from consult.consultations.readiness import readiness_problems
-
     consultation = db.get_or_404(Consultation, consultation_id)
     if consultation.state != "draft":
         flash("This consultation has already been issued.", "info")

@@ -8,8 +8,10 @@ from sqlalchemy.orm import selectinload
 
 from consult.audit import services as audit
 from consult.consultations.models import Consultation
+from consult.consultations.readiness import readiness_problems
 from consult.correspondence.models import Message
 from consult.db import utcnow
+from consult.directory.models import Contact, Organisation
 from consult.extensions import db
 from consult.issuing import queries
 from consult.reminders import services as reminders
@@ -135,8 +137,6 @@ def issue(consultation, *, by, now=None, invitations_now=None):
     commit. Issuing twice raises AlreadyIssued and changes nothing; unique purposes and
     token hashes hold even if two officers race. Returns the number of invitations.
     """
-    from consult.consultations.readiness import readiness_problems
-    from consult.directory.models import Contact
 
     now = now or utcnow()
     if consultation.state != "draft":
@@ -453,7 +453,6 @@ def add_sector_recipients(consultation, sector):
     """Every organisation in ``sector`` (not archived), with all its contacts who have an
     email. Returns (organisations newly asked, contacts added, names of organisations
     with nobody to send to)."""
-    from consult.directory.models import Contact, Organisation
 
     organisations = db.session.scalars(
         select(Organisation)

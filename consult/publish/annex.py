@@ -11,10 +11,20 @@ import io
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from xml.sax.saxutils import escape
 
+from docx import Document
+from docx.enum.text import WD_BREAK
 from flask import current_app
 from pypdf import PdfReader, PdfWriter
 from pypdf.errors import PyPdfError
+from reportlab.lib import colors
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
+from reportlab.lib.units import mm
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.ttfonts import TTFont
+from reportlab.platypus import PageBreak, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from consult.dates import format_date, format_datetime
 from consult.publish import queries
@@ -156,9 +166,6 @@ def render_pdf(annex, *, progress=lambda done: None):
 
 
 def _styles():
-    from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
-    from reportlab.platypus import Paragraph
-
     sheet = getSampleStyleSheet()
     body = ParagraphStyle(
         "body", parent=sheet["BodyText"], fontName=_font(), fontSize=11, leading=15, spaceAfter=8
@@ -188,9 +195,6 @@ def _font(bold=False):
     """A TrueType font with the characters partners write (curly quotes, accents, dashes):
     DejaVu Sans where the system has it, else the Vera font that ReportLab ships."""
     if not _FONTS:
-        from reportlab.pdfbase import pdfmetrics
-        from reportlab.pdfbase.ttfonts import TTFont
-
         candidates = [
             (
                 "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
@@ -212,16 +216,10 @@ def _font(bold=False):
 
 
 def _escape(text):
-    from xml.sax.saxutils import escape
-
     return escape(text).replace("\n", "<br/>")
 
 
 def _opening_story(annex):
-    from reportlab.lib import colors
-    from reportlab.lib.units import mm
-    from reportlab.platypus import PageBreak, Spacer, Table, TableStyle
-
     styles = _styles()
     story = [
         Spacer(1, 40 * mm),
@@ -291,10 +289,6 @@ def _reply_story(reply):
 
 
 def _pdf_pages(annex, story):
-    from reportlab.lib.pagesizes import A4
-    from reportlab.lib.units import mm
-    from reportlab.platypus import SimpleDocTemplate
-
     def footer(canvas, _document):
         canvas.saveState()
         canvas.setFont(_font(), 8)
@@ -319,9 +313,6 @@ def _pdf_pages(annex, story):
 
 
 def render_docx(annex, *, progress=lambda done: None):
-    from docx import Document
-    from docx.enum.text import WD_BREAK
-
     document = Document()
     document.core_properties.title = f"{TITLE}: {annex.title}"
     document.add_heading(TITLE, level=0)

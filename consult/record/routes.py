@@ -13,8 +13,8 @@ from consult.directory.models import Contact, Organisation
 from consult.extensions import db
 from consult.files.services import LETTER_KINDS, UploadError, store_upload
 from consult.record import services
-from consult.record.emails import EmailFileError, read_email_file
 from consult.record.forms import EmailReplyForm, RecordReplyForm
+from consult.record.saved_emails import EmailFileError, read_email_file
 from consult.requests.models import Request
 from consult.respond.services import ResponseError
 

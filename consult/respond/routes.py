@@ -21,12 +21,14 @@ from flask_wtf.csrf import CSRFError
 
 from consult import queue
 from consult.auth.access import public
+from consult.consultations.letters import LetterError, render_letter
+from consult.consultations.models import Document
 from consult.consultations.papers import get_papers
 from consult.dates import format_datetime
 from consult.extensions import db, limiter
 from consult.files.services import LETTER_KINDS, UploadError, send_stored_file, store_upload
 from consult.requests.partner_emails import response_reference
-from consult.respond import links, services
+from consult.respond import partner_session, services
 from consult.respond.forms import (
     DeclineForm,
     ResponseForm,
@@ -93,7 +95,7 @@ def _stale_form(error):
     partner's words are not lost: they come back in the form, to send again."""
     if request.endpoint != "respond.answer":
         return _problem_page("no-session")
-    state = links.current_partner()
+    state = partner_session.current_partner()
     if not state.ok:
         return render_template(
             "respond/words_kept.html",
@@ -133,7 +135,7 @@ def partner_required(view):
 
     @wraps(view)
     def wrapped(*args, **kwargs):
-        state = links.current_partner()
+        state = partner_session.current_partner()
         if not state.ok:
             return _problem_page(state.problem)
         g.link = state.link
@@ -148,7 +150,7 @@ def partner_required(view):
 @public
 @limiter.limit(_token_lookup_limit)
 def landing(token):
-    state = links.resolve_token(token)
+    state = partner_session.resolve_token(token)
     if not state.ok:
         return _problem_page(state.problem)
     return render_template(
@@ -160,12 +162,12 @@ def landing(token):
 @public
 @limiter.limit(_token_lookup_limit)
 def start(token):
-    state = links.resolve_token(token)
+    state = partner_session.resolve_token(token)
     if not state.ok:
         return _problem_page(state.problem)
     if not StartForm().validate_on_submit():
         return redirect(url_for("respond.landing", token=token), code=303)
-    links.start_partner_session(state)
+    partner_session.start_partner_session(state)
     db.session.commit()
     return redirect(url_for("respond.overview"), code=303)
 
@@ -336,7 +338,6 @@ def check():
 @partner_required
 def paper(document_id):
     """One of the consultation's papers, for the partner to read."""
-    from consult.consultations.models import Document
 
     document = db.session.get(Document, document_id)
     if document is None or document.consultation_id != g.consultation.id:
@@ -413,8 +414,6 @@ def _consultation_context(link, *, letter=False):
 
 
 def _letter(link):
-    from consult.consultations.letters import LetterError, render_letter
-
     try:
         return render_letter(
             link.request.consultation,

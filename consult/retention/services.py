@@ -16,8 +16,8 @@ from datetime import timedelta
 
 from sqlalchemy import and_, delete, select, update
 
+from consult.addresses import AddressError, normalise_email
 from consult.audit import services as audit
-from consult.auth.services import AccountError, normalise_email
 from consult.consultations.models import Consultation
 from consult.correspondence.models import Message
 from consult.directory.models import Contact, Organisation
@@ -204,7 +204,7 @@ def find_person(email):
     """Everything held about the person with this email address, across consultations."""
     try:
         email = normalise_email(email)
-    except AccountError as error:
+    except AddressError as error:
         raise RetentionError(str(error)) from None
     record = PersonRecord(email=email)
     record.contacts = db.session.scalars(

@@ -21,6 +21,8 @@ CASES = {
     "a name beyond ASCII": {"recipients": [("Siân Llewellyn-Jones", "sian@school.example")]},
     "a name with a comma and quotes": {"recipients": [('Head, "Acting"', "head@school.example")]},
     "a bare address": {"recipients": ["head@school.example"]},
+    "an address at a domain beyond ASCII": {"recipients": [("Pennaeth", "pennaeth@école.example")]},
+    "a subject over 998 octets": {"subject": "Ymgynghoriad: " + "📮" * 280},
     "a sender given as a string": {"sender": "Council <consult@council.example>"},
     "no reply-to": {"reply_to": None},
     "text only": {"html": None},
@@ -74,3 +76,16 @@ def test_what_is_written_reads_back_as_it_was_meant(fields):
 
 def unix(words):
     return words.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def test_a_domain_beyond_ascii_is_written_in_idna():
+    wire = mail(recipients=[("Pennaeth", "pennaeth@école.example")]).as_bytes()
+
+    assert b"To: Pennaeth <pennaeth@xn--cole-9oa.example>\r\n" in wire
+
+
+def test_an_address_that_cannot_be_written_is_a_value_error():
+    with pytest.raises(ValueError, match="beyond ASCII before the @"):
+        mail(recipients=[("Siân", "siân@school.example")]).as_bytes()
+    with pytest.raises(ValueError, match="line break"):
+        mail(subject="Children's services\r\nBcc: someone@elsewhere.example").as_bytes()

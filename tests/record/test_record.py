@@ -11,7 +11,7 @@ from consult.audit.models import AuditEvent
 from consult.extensions import db
 from consult.files.models import StoredFile
 from consult.issuing import services as issuing
-from consult.record.emails import EmailFileError, read_email_file
+from consult.record.saved_emails import EmailFileError, read_email_file
 from consult.requests.models import Request
 from consult.respond.models import Response
 from tests import factories

@@ -10,6 +10,11 @@ from datetime import UTC
 from email.utils import parseaddr
 from html.parser import HTMLParser
 
+from aspose.email_foss.cfb.reader import CFBReader
+from aspose.email_foss.msg.mapi_message import MapiMessage
+from aspose.email_foss.msg.reader import MsgReader
+from aspose.email_foss.msg.writer import MsgDocument
+
 MAX_EMAIL_BYTES = 10 * 1024 * 1024
 OLE_SIGNATURE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 NOT_AN_EMAIL = "The file must be an email saved from Outlook (a .msg file) or saved as a .eml file"
@@ -62,11 +67,6 @@ def _read_eml(data):
 
 
 def _read_msg(data):
-    from aspose.email_foss.cfb.reader import CFBReader
-    from aspose.email_foss.msg.mapi_message import MapiMessage
-    from aspose.email_foss.msg.reader import MsgReader
-    from aspose.email_foss.msg.writer import MsgDocument
-
     try:
         with MsgReader(CFBReader(data)) as reader:
             document = MsgDocument.from_reader(reader)
