@@ -2,7 +2,8 @@
 
 CONSULT_CONFIG is ``production`` (the default), ``development`` or ``test``. Development and
 test run on embedded defaults: a SQLite file under ``instance/``, a Celery broker in a
-SQLite file beside it, and mail kept in the database and shown on the mailbox page.
+SQLite file beside it, and mail written as .eml files under ``instance/mailbox/`` (MAILBOX_DIR)
+and shown on the mailbox page.
 Production has no default for any secret: start-up fails with a message naming what is
 missing.
 """
@@ -102,8 +103,9 @@ class Config:
     REDIS_URL = os.environ.get("REDIS_URL") or None
     CELERY = celery_settings(REDIS_URL, INSTANCE_DIR)
 
-    # Mail. MAIL_BACKEND "smtp" sends through MAIL_SERVER; "mailbox" keeps every message in
-    # the database and shows it on the mailbox page (development).
+    # Mail. MAIL_BACKEND "smtp" sends through MAIL_SERVER (on smtplib); "mailbox" writes each
+    # email, as it would go to the server, to an .eml file in MAILBOX_DIR, which the
+    # mailbox page shows (development). Either way every email is a Message row first.
     MAIL_BACKEND = os.environ.get("MAIL_BACKEND", "smtp")
     MAIL_SERVER = os.environ.get("MAIL_SERVER", "localhost")
     MAIL_PORT = _int("MAIL_PORT", 25)

@@ -16,33 +16,16 @@ def create_app(config_class=None):
     The features are imported here, when the app is made, as in Flask's own tutorial, so
     that importing any one module of ``consult`` does not import them all.
     """
-    from consult import (
-        models,  # noqa: F401  (every model, for the metadata)
-        security,
-        templating,
-    )
+    # ``models`` imports every model, for the metadata.
+    from consult import models, security, templating  # noqa: F401
     from consult.audit import chain
     from consult.auth import sessions
-    from consult.auth.routes import bp as auth_bp
-    from consult.auth.user_routes import bp as users_bp
     from consult.celery import celery_init_app
     from consult.cli import consult_cli
-    from consult.consultations.routes import bp as consultations_bp
     from consult.db import configure_sqlite
-    from consult.directory.routes import bp as directory_bp
     from consult.errors import init_app as init_errors
     from consult.extensions import csrf, db, limiter, login_manager, migrate
-    from consult.issuing.recipient_routes import bp as recipients_bp
-    from consult.issuing.routes import bp as issuing_bp
     from consult.logs import TokenMaskingFilter
-    from consult.mailbox.routes import bp as mailbox_bp
-    from consult.publish.routes import bp as publish_bp
-    from consult.record.routes import bp as record_bp
-    from consult.reminders.routes import bp as reminders_bp
-    from consult.respond.routes import bp as respond_bp
-    from consult.retention.routes import bp as retention_bp
-    from consult.review.correspondence_routes import bp as correspondence_bp
-    from consult.review.routes import bp as review_bp
 
     config_class = config_class or config_from_environment()
     config_class.check()
@@ -73,6 +56,32 @@ def create_app(config_class=None):
     sessions.init_app(app)
     security.init_app(app)
 
+    _register_blueprints(app)
+    init_errors(app)
+    security.check_every_route_declares_access(app)
+
+    app.cli.add_command(consult_cli)
+    celery_init_app(app)
+    return app
+
+
+def _register_blueprints(app):
+    """Every feature's pages; the development mailbox only where mail goes to it."""
+    from consult.auth.routes import bp as auth_bp
+    from consult.auth.user_routes import bp as users_bp
+    from consult.consultations.routes import bp as consultations_bp
+    from consult.directory.routes import bp as directory_bp
+    from consult.issuing.recipient_routes import bp as recipients_bp
+    from consult.issuing.routes import bp as issuing_bp
+    from consult.mailbox.routes import bp as mailbox_bp
+    from consult.publish.routes import bp as publish_bp
+    from consult.record.routes import bp as record_bp
+    from consult.reminders.routes import bp as reminders_bp
+    from consult.respond.routes import bp as respond_bp
+    from consult.retention.routes import bp as retention_bp
+    from consult.review.correspondence_routes import bp as correspondence_bp
+    from consult.review.routes import bp as review_bp
+
     for blueprint in (
         auth_bp,
         users_bp,
@@ -91,9 +100,3 @@ def create_app(config_class=None):
         app.register_blueprint(blueprint)
     if app.config["MAIL_BACKEND"] == "mailbox":
         app.register_blueprint(mailbox_bp)
-    init_errors(app)
-    security.check_every_route_declares_access(app)
-
-    app.cli.add_command(consult_cli)
-    celery_init_app(app)
-    return app

@@ -114,7 +114,21 @@ def test_the_repository_can_be_measured():
     assert "worker" in result.units
     assert result.edges
     assert sorted(result.order) == sorted(result.units)
-    assert len(result.upward) >= 0
     assert result.largest_module[1] > 0
     assert result.largest_function[1] > 0
     assert all(pair.counts[0] > 0 and pair.counts[1] > 0 for pair in result.mutual_pairs)
+
+
+def test_the_folders_stay_layered_as_the_architecture_issue_left_them():
+    """At most three imports run upward (a partner's email quotes the consultation's letter
+    and papers; a reminder is not wanted once its consultation has closed), at most two
+    pairs of folders import each other, and consult/ never imports worker/."""
+    result = measure(Path(__file__).resolve().parents[1])
+
+    assert len(result.upward) <= 3, [str(edge) for edge in result.upward]
+    assert len(result.mutual_pairs) <= 2, [pair.units for pair in result.mutual_pairs]
+    assert ("consult", "worker") not in result.weights
+    assert not any(
+        importer != "worker" and imported == "worker" for importer, imported in result.weights
+    )
+    assert result.function_level_imports == []
