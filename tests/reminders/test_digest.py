@@ -1,11 +1,8 @@
-"""The officer's daily digest, and closing a set time after the deadline."""
-
-from datetime import timedelta
+"""The officer's daily digest."""
 
 import pytest
 from sqlalchemy import select
 
-from consult.consultations import services as consultations
 from consult.correspondence.models import Message
 from consult.dates import london_datetime
 from consult.extensions import db
@@ -73,14 +70,3 @@ def test_a_digest_lists_new_replies_and_outstanding_by_sector_once_a_day(consult
     assert "Still to reply: 2" in message.body_text and "- School: 2" in message.body_text
     # The next day, with nothing new since, there is no digest.
     assert digest.send_digests(now=london_datetime(2017, 3, 30, 9, 0)) == 0
-
-
-def test_a_consultation_closes_itself_when_the_officer_asked(consultation):
-    consultation.auto_close_days = 14
-    db.session.commit()
-
-    assert consultations.close_when_due(now=DEADLINE + timedelta(days=13)) == 0
-    assert consultations.close_when_due(now=DEADLINE + timedelta(days=14)) == 1
-    db.session.commit()
-
-    assert consultation.state == "closed"
