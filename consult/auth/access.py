@@ -8,6 +8,8 @@ from flask_login import current_user
 from consult.extensions import login_manager
 
 SIGNED_IN = ("officer", "scrutiny", "admin")
+# Who may change a consultation, its partners and its replies: not scrutiny, who only read.
+OFFICERS = ("officer", "admin")
 
 
 def roles_required(*roles):
@@ -31,6 +33,11 @@ def roles_required(*roles):
 def signed_in(view):
     """Any signed-in user, whatever their role."""
     return roles_required(*SIGNED_IN)(view)
+
+
+def officers_only(view):
+    """Officers and admins: those who run consultations."""
+    return roles_required(*OFFICERS)(view)
 
 
 def public(view):

@@ -5,7 +5,7 @@ from functools import wraps
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from consult.auth.access import public, roles_required, signed_in
+from consult.auth.access import OFFICERS, officers_only, public, signed_in
 from consult.consultations import queries, services
 from consult.consultations.checklist import draft_checklist
 from consult.consultations.forms import (
@@ -29,7 +29,6 @@ from consult.files.services import PAPER_KINDS, UploadError, send_stored_file, s
 from consult.forms import london_deadline
 
 bp = Blueprint("consultations", __name__)
-OFFICERS = ("officer", "admin")
 
 
 @bp.route("/")
@@ -48,7 +47,7 @@ def index():
 
 
 @bp.route("/consultations/new", methods=["GET", "POST"])
-@roles_required(*OFFICERS)
+@officers_only
 def new():
     form = DetailsForm()
     if form.validate_on_submit():
@@ -124,7 +123,7 @@ def _details(form):
 
 
 @bp.route("/consultations/<int:consultation_id>/details", methods=["GET", "POST"])
-@roles_required(*OFFICERS)
+@officers_only
 @_consultation
 @draft_only
 def details(consultation):
@@ -145,7 +144,7 @@ def details(consultation):
 
 
 @bp.route("/consultations/<int:consultation_id>/deadline-and-reminders", methods=["GET", "POST"])
-@roles_required(*OFFICERS)
+@officers_only
 @_consultation
 @draft_only
 def deadline(consultation):
@@ -197,7 +196,7 @@ def _fill_deadline_form(form, consultation):
 
 
 @bp.route("/consultations/<int:consultation_id>/options", methods=["GET", "POST"])
-@roles_required(*OFFICERS)
+@officers_only
 @_consultation
 @draft_only
 def options(consultation):
@@ -236,7 +235,7 @@ def _back_to_options(option):
 
 
 @bp.route("/options/<int:option_id>/edit", methods=["GET", "POST"])
-@roles_required(*OFFICERS)
+@officers_only
 @_option
 def edit_option(option):
     form = OptionForm(obj=option)
@@ -254,7 +253,7 @@ def edit_option(option):
 
 
 @bp.route("/options/<int:option_id>/preferred", methods=["POST"])
-@roles_required(*OFFICERS)
+@officers_only
 @_option
 def prefer_option(option):
     if ConfirmForm().validate_on_submit():
@@ -265,7 +264,7 @@ def prefer_option(option):
 
 
 @bp.route("/options/<int:option_id>/move", methods=["POST"])
-@roles_required(*OFFICERS)
+@officers_only
 @_option
 def move_option(option):
     form = MoveForm()
@@ -277,7 +276,7 @@ def move_option(option):
 
 
 @bp.route("/options/<int:option_id>/remove", methods=["POST"])
-@roles_required(*OFFICERS)
+@officers_only
 @_option
 def remove_option(option):
     if ConfirmForm().validate_on_submit():
@@ -291,7 +290,7 @@ def remove_option(option):
 
 
 @bp.route("/consultations/<int:consultation_id>/appraisal", methods=["GET", "POST"])
-@roles_required(*OFFICERS)
+@officers_only
 @_consultation
 @draft_only
 def appraisal(consultation):
@@ -360,7 +359,7 @@ def _back_to_appraisal(criterion):
 
 
 @bp.route("/criteria/<int:criterion_id>/edit", methods=["GET", "POST"])
-@roles_required(*OFFICERS)
+@officers_only
 @_criterion
 def edit_criterion(criterion):
     form = CriterionForm(obj=criterion)
@@ -376,7 +375,7 @@ def edit_criterion(criterion):
 
 
 @bp.route("/criteria/<int:criterion_id>/move", methods=["POST"])
-@roles_required(*OFFICERS)
+@officers_only
 @_criterion
 def move_criterion(criterion):
     form = MoveForm()
@@ -388,7 +387,7 @@ def move_criterion(criterion):
 
 
 @bp.route("/criteria/<int:criterion_id>/remove", methods=["POST"])
-@roles_required(*OFFICERS)
+@officers_only
 @_criterion
 def remove_criterion(criterion):
     if ConfirmForm().validate_on_submit():
@@ -402,7 +401,7 @@ def remove_criterion(criterion):
 
 
 @bp.route("/consultations/<int:consultation_id>/letter", methods=["GET", "POST"])
-@roles_required(*OFFICERS)
+@officers_only
 @_consultation
 @draft_only
 def letter(consultation):
@@ -431,7 +430,7 @@ def letter(consultation):
 
 
 @bp.route("/consultations/<int:consultation_id>/documents", methods=["GET", "POST"])
-@roles_required(*OFFICERS)
+@officers_only
 @_consultation
 @draft_only
 def documents(consultation):
@@ -465,7 +464,7 @@ def document(document_id):
 
 
 @bp.route("/documents/<int:document_id>/remove", methods=["POST"])
-@roles_required(*OFFICERS)
+@officers_only
 def remove_document(document_id):
     document = db.get_or_404(Document, document_id)
     consultation = document.consultation
@@ -482,7 +481,7 @@ def remove_document(document_id):
 
 
 @bp.route("/consultations/<int:consultation_id>/close", methods=["GET", "POST"])
-@roles_required(*OFFICERS)
+@officers_only
 @_consultation
 def close(consultation):
     if consultation.state != "open":
@@ -506,7 +505,7 @@ def close(consultation):
 
 
 @bp.route("/consultations/<int:consultation_id>/copy", methods=["POST"])
-@roles_required(*OFFICERS)
+@officers_only
 @_consultation
 def copy(consultation):
     if not ConfirmForm().validate_on_submit():

@@ -15,7 +15,7 @@ from flask import (
 from flask_login import current_user
 
 from consult import queue
-from consult.auth.access import roles_required, signed_in
+from consult.auth.access import officers_only, roles_required, signed_in
 from consult.directory import queries, services
 from consult.directory.forms import (
     ConfirmForm,
@@ -30,7 +30,6 @@ from consult.directory.models import Contact, Organisation, PartnerImport, Secto
 from consult.extensions import db
 
 bp = Blueprint("directory", __name__)
-OFFICERS = ("officer", "admin")
 PER_PAGE = 50
 
 
@@ -68,7 +67,7 @@ def index():
 
 
 @bp.route("/partners/new", methods=["GET", "POST"])
-@roles_required(*OFFICERS)
+@officers_only
 def new_organisation():
     form = OrganisationForm()
     _sector_choices(form)
@@ -106,7 +105,7 @@ def organisation(organisation_id):
 
 
 @bp.route("/partners/<int:organisation_id>/edit", methods=["GET", "POST"])
-@roles_required(*OFFICERS)
+@officers_only
 def edit_organisation(organisation_id):
     organisation = db.get_or_404(Organisation, organisation_id)
     form = OrganisationForm(obj=organisation)
@@ -140,7 +139,7 @@ def edit_organisation(organisation_id):
 
 
 @bp.route("/partners/<int:organisation_id>/archive", methods=["POST"])
-@roles_required(*OFFICERS)
+@officers_only
 def archive(organisation_id):
     organisation = db.get_or_404(Organisation, organisation_id)
     if ConfirmForm().validate_on_submit():
@@ -158,7 +157,7 @@ def archive(organisation_id):
 
 
 @bp.route("/partners/<int:organisation_id>/contacts/new", methods=["GET", "POST"])
-@roles_required(*OFFICERS)
+@officers_only
 def new_contact(organisation_id):
     organisation = db.get_or_404(Organisation, organisation_id)
     form = ContactForm()
@@ -185,7 +184,7 @@ def new_contact(organisation_id):
 
 
 @bp.route("/contacts/<int:contact_id>/edit", methods=["GET", "POST"])
-@roles_required(*OFFICERS)
+@officers_only
 def edit_contact(contact_id):
     contact = db.get_or_404(Contact, contact_id)
     form = ContactForm(obj=contact)
@@ -218,7 +217,7 @@ def edit_contact(contact_id):
 
 
 @bp.route("/contacts/<int:contact_id>/remove", methods=["POST"])
-@roles_required(*OFFICERS)
+@officers_only
 def remove_contact(contact_id):
     contact = db.session.get(Contact, contact_id) or abort(404)
     organisation_id = contact.organisation_id
@@ -287,7 +286,7 @@ PROBLEMS_SHOWN = 500
 
 
 @bp.route("/partners/import", methods=["GET", "POST"])
-@roles_required(*OFFICERS)
+@officers_only
 def import_partners():
     form = ImportForm()
     if form.validate_on_submit():
@@ -319,7 +318,7 @@ def _import_progress(partner_import):
 
 
 @bp.route("/partners/imports/<int:import_id>")
-@roles_required(*OFFICERS)
+@officers_only
 def partner_import(import_id):
     partner_import = db.get_or_404(PartnerImport, import_id)
     return render_template(
@@ -332,13 +331,13 @@ def partner_import(import_id):
 
 
 @bp.route("/partners/imports/<int:import_id>.json")
-@roles_required(*OFFICERS)
+@officers_only
 def partner_import_progress(import_id):
     return jsonify(_import_progress(db.get_or_404(PartnerImport, import_id)))
 
 
 @bp.route("/partners/imports/<int:import_id>/confirm", methods=["POST"])
-@roles_required(*OFFICERS)
+@officers_only
 def confirm_import(import_id):
     partner_import = db.get_or_404(PartnerImport, import_id)
     back = url_for("directory.partner_import", import_id=partner_import.id)

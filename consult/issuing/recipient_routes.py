@@ -6,7 +6,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user
 from sqlalchemy import select
 
-from consult.auth.access import roles_required, signed_in
+from consult.auth.access import OFFICERS, officers_only, signed_in
 from consult.consultations.letters import LetterError
 from consult.consultations.models import Consultation
 from consult.correspondence.emails import HeaderError
@@ -25,7 +25,6 @@ from consult.requests import partner_emails
 from consult.requests.models import RecipientLink, Request
 
 bp = Blueprint("recipients", __name__)
-OFFICERS = ("officer", "admin")
 RECIPIENTS_PER_PAGE = 50
 
 
@@ -83,7 +82,7 @@ def _back_to_recipients(consultation):
 
 
 @bp.route("/consultations/<int:consultation_id>/recipients/organisation", methods=["POST"])
-@roles_required(*OFFICERS)
+@officers_only
 def pick_organisation(consultation_id):
     consultation = db.get_or_404(Consultation, consultation_id)
     form = ChooseOrganisationForm()
@@ -104,7 +103,7 @@ def pick_organisation(consultation_id):
     "/consultations/<int:consultation_id>/recipients/organisation/<int:organisation_id>",
     methods=["GET", "POST"],
 )
-@roles_required(*OFFICERS)
+@officers_only
 def pick_contacts(consultation_id, organisation_id):
     """Choose which of an organisation's people a draft goes to."""
     consultation = db.get_or_404(Consultation, consultation_id)
@@ -142,7 +141,7 @@ def pick_contacts(consultation_id, organisation_id):
 
 
 @bp.route("/consultations/<int:consultation_id>/recipients/sector", methods=["POST"])
-@roles_required(*OFFICERS)
+@officers_only
 def pick_sector(consultation_id):
     """Send a draft to every organisation in a sector, and everyone there with an email."""
     consultation = db.get_or_404(Consultation, consultation_id)
@@ -168,7 +167,7 @@ def pick_sector(consultation_id):
 
 
 @bp.route("/consultations/<int:consultation_id>/recipients/people", methods=["GET", "POST"])
-@roles_required(*OFFICERS)
+@officers_only
 def pick_people(consultation_id):
     """Find people in the directory by name or email and add them to a draft."""
     consultation = db.get_or_404(Consultation, consultation_id)
@@ -203,7 +202,7 @@ def pick_people(consultation_id):
 @bp.route(
     "/consultations/<int:consultation_id>/recipients/<int:request_id>/remove", methods=["POST"]
 )
-@roles_required(*OFFICERS)
+@officers_only
 def remove_recipient(consultation_id, request_id):
     consultation = db.get_or_404(Consultation, consultation_id)
     request_ = db.get_or_404(Request, request_id)
@@ -222,7 +221,7 @@ def remove_recipient(consultation_id, request_id):
 
 
 @bp.route("/links/<int:link_id>/remove", methods=["POST"])
-@roles_required(*OFFICERS)
+@officers_only
 def remove_recipient_contact(link_id):
     link = db.get_or_404(RecipientLink, link_id)
     consultation = link.request.consultation

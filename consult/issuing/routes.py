@@ -14,7 +14,7 @@ from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 
 from consult import queue
-from consult.auth.access import roles_required, signed_in
+from consult.auth.access import officers_only, signed_in
 from consult.consultations.models import Consultation
 from consult.consultations.readiness import readiness_problems
 from consult.correspondence import queries as correspondence
@@ -36,7 +36,6 @@ from consult.requests import queries as requests
 from consult.requests.models import RecipientLink
 
 bp = Blueprint("issuing", __name__)
-OFFICERS = ("officer", "admin")
 
 
 def _send_now():
@@ -45,7 +44,7 @@ def _send_now():
 
 
 @bp.route("/consultations/<int:consultation_id>/issue", methods=["GET", "POST"])
-@roles_required(*OFFICERS)
+@officers_only
 def issue(consultation_id):
     consultation = db.get_or_404(Consultation, consultation_id)
     if consultation.state != "draft":
@@ -126,7 +125,7 @@ def _send_out_counts(consultation):
 
 
 @bp.route("/links/<int:link_id>/resend", methods=["POST"])
-@roles_required(*OFFICERS)
+@officers_only
 def resend_link(link_id):
     link = db.get_or_404(RecipientLink, link_id)
     form = ResendLinkForm()
@@ -149,7 +148,7 @@ def resend_link(link_id):
 
 
 @bp.route("/requests/<int:request_id>/withdraw", methods=["GET", "POST"])
-@roles_required(*OFFICERS)
+@officers_only
 def withdraw(request_id):
     request = requests.get_request_with_links(request_id) or abort(404)
     form = WithdrawForm()
@@ -172,7 +171,7 @@ def withdraw(request_id):
 
 
 @bp.route("/consultations/<int:consultation_id>/add-recipient", methods=["GET", "POST"])
-@roles_required(*OFFICERS)
+@officers_only
 def add_recipient(consultation_id):
     consultation = db.get_or_404(Consultation, consultation_id)
     if consultation.state != "open":
@@ -202,7 +201,7 @@ def add_recipient(consultation_id):
     "/consultations/<int:consultation_id>/add-recipient/<int:organisation_id>",
     methods=["GET", "POST"],
 )
-@roles_required(*OFFICERS)
+@officers_only
 def add_contacts(consultation_id, organisation_id):
     consultation = db.get_or_404(Consultation, consultation_id)
     organisation = db.get_or_404(Organisation, organisation_id)
@@ -237,7 +236,7 @@ def add_contacts(consultation_id, organisation_id):
 
 
 @bp.route("/consultations/<int:consultation_id>/deadline", methods=["GET", "POST"])
-@roles_required(*OFFICERS)
+@officers_only
 def change_deadline(consultation_id):
     consultation = db.get_or_404(Consultation, consultation_id)
     if consultation.state != "open":

@@ -5,7 +5,7 @@ from flask_login import current_user
 
 from consult import queue
 from consult.audit import services as audit
-from consult.auth.access import roles_required, signed_in
+from consult.auth.access import officers_only, signed_in
 from consult.consultations.models import Consultation
 from consult.dates import format_date
 from consult.exports import csv_text, xlsx_bytes
@@ -18,7 +18,6 @@ from consult.requests.models import OUTSTANDING_STATES
 from consult.respond.models import CHANNEL_NAMES, STANCE_NAMES
 
 bp = Blueprint("publish", __name__)
-OFFICERS = ("officer", "admin")
 
 LOG_HEADINGS = (
     "Organisation",
@@ -143,7 +142,7 @@ def annex(consultation_id):
 
 
 @bp.route("/consultations/<int:consultation_id>/annex", methods=["POST"])
-@roles_required(*OFFICERS)
+@officers_only
 def build_annex(consultation_id):
     consultation = _issued(consultation_id)
     form = AnnexForm()

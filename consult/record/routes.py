@@ -6,7 +6,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
-from consult.auth.access import roles_required
+from consult.auth.access import officers_only
 from consult.consultations.models import Consultation, Option
 from consult.dates import LONDON
 from consult.directory.models import Contact, Organisation
@@ -19,7 +19,6 @@ from consult.requests.models import Request
 from consult.respond.services import ResponseError
 
 bp = Blueprint("record", __name__)
-OFFICERS = ("officer", "admin")
 
 
 def _answerable(request_id):
@@ -50,7 +49,7 @@ def _alternative(form, consultation):
 
 
 @bp.route("/requests/<int:request_id>/record-reply", methods=["GET", "POST"])
-@roles_required(*OFFICERS)
+@officers_only
 def record_reply(request_id):
     request = _answerable(request_id)
     consultation = request.consultation
@@ -177,7 +176,7 @@ def _contact_choices(form, request):
 
 
 @bp.route("/requests/<int:request_id>/record-email", methods=["GET", "POST"])
-@roles_required(*OFFICERS)
+@officers_only
 def record_email(request_id):
     request = _answerable(request_id)
     consultation = request.consultation
@@ -192,7 +191,7 @@ def record_email(request_id):
 
 
 @bp.route("/consultations/<int:consultation_id>/record-email", methods=["GET", "POST"])
-@roles_required(*OFFICERS)
+@officers_only
 def record_consultation_email(consultation_id):
     consultation = db.get_or_404(Consultation, consultation_id)
     if consultation.state == "draft":

@@ -7,7 +7,7 @@ from flask_login import current_user
 
 from consult import queue
 from consult.audit import services as audit
-from consult.auth.access import roles_required, signed_in
+from consult.auth.access import officers_only, signed_in
 from consult.consultations.models import Consultation
 from consult.db import utcnow
 from consult.exports import csv_text
@@ -16,7 +16,6 @@ from consult.reminders import services
 from consult.reminders.forms import RemindNowForm
 
 bp = Blueprint("reminders", __name__)
-OFFICERS = ("officer", "admin")
 
 
 def _outstanding_rows(consultation):
@@ -40,7 +39,7 @@ def outstanding(consultation_id):
 
 
 @bp.route("/consultations/<int:consultation_id>/outstanding.csv")
-@roles_required(*OFFICERS)
+@officers_only
 def outstanding_csv(consultation_id):
     consultation = db.get_or_404(Consultation, consultation_id)
     rows = [
@@ -68,7 +67,7 @@ def outstanding_csv(consultation_id):
 
 
 @bp.route("/consultations/<int:consultation_id>/remind-now", methods=["GET", "POST"])
-@roles_required(*OFFICERS)
+@officers_only
 def remind_now(consultation_id):
     consultation = db.get_or_404(Consultation, consultation_id)
     if consultation.state != "open":
