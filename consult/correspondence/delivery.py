@@ -98,11 +98,8 @@ _MARK_SENT = (
 
 
 def sent_log():
-    """A connection of its own for ``mark_sent``, each statement committed as it runs.
-
-    Not the session: this runs for every email, and a bare connection, one round trip a
-    message, does it in a fraction of the time.
-    """
+    """A connection of its own for ``mark_sent``, each statement committed as it runs: one
+    round trip an email, so a killed worker sends again at most the one in flight."""
     return db.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
 
 

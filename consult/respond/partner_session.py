@@ -68,9 +68,8 @@ def _with_link(condition):
     )
 
 
-# A token row with all a partner's page shows of its link, in one query. Built once:
-# every partner page runs one of these, and building the statement and its loader options
-# anew each time took a third of the lookup's time.
+# A token row with all a partner's page shows of its link, in one query; built once, as
+# every partner page runs one.
 TOKEN_BY_HASH = _with_link(LinkToken.token_hash == bindparam("token_hash"))
 TOKEN_BY_ID = _with_link(LinkToken.id == bindparam("token_id"))
 
