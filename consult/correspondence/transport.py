@@ -9,6 +9,7 @@ later) or a ``PermanentFailure`` (sending again would not help).
 
 import contextlib
 import smtplib
+from dataclasses import dataclass
 from pathlib import Path
 
 from flask import current_app
@@ -31,14 +32,14 @@ class PermanentFailure(Exception):
     """Sending again would not help: the address or the message is refused."""
 
 
+@dataclass(frozen=True)
 class BuiltMail:
     """A message ready for the wire: its bytes and its envelope."""
 
-    def __init__(self, message_id, envelope_from, envelope_to, wire):
-        self.message_id = message_id
-        self.envelope_from = envelope_from
-        self.envelope_to = envelope_to
-        self.wire = wire
+    stored_id: int  # the Message row's id
+    envelope_from: str
+    envelope_to: list
+    wire: bytes
 
 
 def build_mail(message):
@@ -128,7 +129,7 @@ class MailboxConnection:
         self.directory.mkdir(parents=True, exist_ok=True)
 
     def send(self, mail):
-        name = f"{utcnow():%Y%m%dT%H%M%S%f}-{mail.message_id}.eml"
+        name = f"{utcnow():%Y%m%dT%H%M%S%f}-{mail.stored_id}.eml"
         (self.directory / name).write_bytes(mail.wire)
 
     def close(self):
