@@ -141,7 +141,8 @@ class Config:
     SESSION_IDLE_MINUTES = _int("SESSION_IDLE_MINUTES", 30)
     SESSION_ABSOLUTE_HOURS = _int("SESSION_ABSOLUTE_HOURS", 12)
 
-    # Sign-in throttling: failed attempts per email address and per client address.
+    # Sign-in throttling: failed attempts per email address from one client address (so
+    # that a stranger elsewhere cannot lock the owner out), and per client address.
     SIGN_IN_FAILURE_LIMIT = os.environ.get("SIGN_IN_FAILURE_LIMIT", "5 per 15 minutes")
     SIGN_IN_ADDRESS_LIMIT = os.environ.get("SIGN_IN_ADDRESS_LIMIT", "30 per 15 minutes")
     RATELIMIT_STORAGE_URI = REDIS_URL or "memory://"
@@ -159,8 +160,15 @@ class Config:
     SECOND_FACTOR_MINUTES = _int("SECOND_FACTOR_MINUTES", 10)
     SECOND_FACTOR_LIMIT = os.environ.get("SECOND_FACTOR_LIMIT", "5 per 5 minutes;20 per hour")
 
-    # Look-ups of partners' tokens allowed per client address.
+    # Look-ups of one partner's link allowed from one client address, and of any links
+    # from one address: partners behind one NHS or police address share the second.
     TOKEN_LOOKUP_LIMIT = os.environ.get("TOKEN_LOOKUP_LIMIT", "10 per minute;100 per hour")
+    TOKEN_LOOKUP_ADDRESS_LIMIT = os.environ.get(
+        "TOKEN_LOOKUP_ADDRESS_LIMIT", "300 per minute;3000 per hour"
+    )
+    # How many proxies in front of the app set X-Forwarded-For and -Proto (0: none), so
+    # that limits count the real client's address.
+    TRUSTED_PROXIES = _int("TRUSTED_PROXIES", 0)
 
     WTF_CSRF_TIME_LIMIT = None  # bound to the session, so a slow writer loses nothing
     MAX_CONTENT_LENGTH = 10 * 1024 * 1024
@@ -186,7 +194,16 @@ class Config:
 
 
 class ProductionConfig(Config):
-    pass
+    @classmethod
+    def check(cls):
+        super().check()
+        if cls.MAIL_BACKEND == "mailbox":
+            # The mailbox page would show partners' live links to anyone signed in.
+            raise ConfigurationError(
+                "Consult cannot start: MAIL_BACKEND=mailbox is for development only; "
+                "set MAIL_BACKEND=smtp and the MAIL_SERVER settings (CONSULT_CONFIG is "
+                "'production')."
+            )
 
 
 class DevelopmentConfig(Config):

@@ -4,6 +4,7 @@ import logging
 from pathlib import Path
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from config import config_from_environment
 
@@ -26,13 +27,18 @@ def create_app(config_class=None):
     from consult.errors import init_app as init_errors
     from consult.extensions import csrf, db, limiter, login_manager, migrate
     from consult.logs import TokenMaskingFilter
+    from consult.paging import DatabaseIdConverter
 
     config_class = config_class or config_from_environment()
     config_class.check()
 
     app = Flask(__name__, template_folder=str(ROOT / "templates"))
+    app.url_map.converters["int"] = DatabaseIdConverter
     app.jinja_environment = templating.TemplateEnvironment
     app.config.from_object(config_class)
+    if app.config["TRUSTED_PROXIES"]:
+        hops = app.config["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
     Path(app.config["UPLOAD_DIR"]).mkdir(parents=True, exist_ok=True)
     uri = app.config["SQLALCHEMY_DATABASE_URI"]
     if uri.startswith("sqlite:///"):

@@ -4,9 +4,10 @@ from datetime import datetime, time
 
 from govuk_frontend_wtf.wtforms_widgets import GovDateInput, GovSelect
 from wtforms import DateField, SelectField
-from wtforms.validators import InputRequired
+from wtforms.validators import InputRequired, ValidationError
 
 from consult.dates import LONDON, format_time
+from consult.text import is_one_line
 
 # Times a deadline can fall at, in London: every half hour from 8am to 8pm.
 DEADLINE_TIMES = [f"{hour:02d}:{minute:02d}" for hour in range(8, 21) for minute in (0, 30)]
@@ -15,6 +16,18 @@ DEADLINE_TIMES = [f"{hour:02d}:{minute:02d}" for hour in range(8, 21) for minute
 def _time_label(value):
     hour, minute = (int(part) for part in value.split(":"))
     return format_time(datetime(2017, 1, 1, hour, minute, tzinfo=LONDON))
+
+
+class OneLine:
+    """A field whose words go into an email's headers (a title, a person's name): on one
+    line, so that issuing, reminding and resending never meet a line break later."""
+
+    def __init__(self, what):
+        self.what = what
+
+    def __call__(self, form, field):
+        if field.data and not is_one_line(field.data):
+            raise ValidationError(f"{self.what} must be on one line, without line breaks")
 
 
 class ThreePartDateField(DateField):

@@ -5,6 +5,14 @@ import re
 from markupsafe import Markup, escape
 
 _BLANK_LINES = re.compile(r"\n\s*\n")
+# Every character str.splitlines breaks at, and NUL: none belongs in a name or a title,
+# which end up in email headers (a subject, a To line) where a line break injects headers.
+LINE_BREAKS = frozenset("\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029\0")
+
+
+def is_one_line(text):
+    """Whether ``text`` has no line break (nor NUL) in it."""
+    return not any(character in LINE_BREAKS for character in text)
 
 
 def paragraphs(text, css_class="govuk-body"):

@@ -74,3 +74,13 @@ def test_development_defaults_need_no_server():
 
 def test_the_send_rate_defaults_to_exchange_onlines_limit():
     assert Config.MAIL_SEND_RATE_PER_MINUTE == 30
+
+
+def test_the_dev_mailbox_never_runs_in_production():
+    class Mailbox(ProductionConfig):
+        SECRET_KEY = "a-real-secret"
+        APP_BASE_URL = "https://consult.council.example"
+        MAIL_BACKEND = "mailbox"
+
+    with pytest.raises(ConfigurationError, match="MAIL_BACKEND=mailbox is for development"):
+        Mailbox.check()

@@ -32,7 +32,7 @@ from wtforms.validators import (
 )
 
 from consult.consultations.letters import MAX_LETTER_LENGTH
-from consult.forms import deadline_date_field, deadline_time_field
+from consult.forms import OneLine, deadline_date_field, deadline_time_field
 
 # Retention periods offered, in days: what an information governance officer would pick.
 RETENTION_CHOICES = [
@@ -58,7 +58,11 @@ class DetailsForm(FlaskForm):
         "Title",
         filters=[_strip],
         widget=GovTextInput(),
-        validators=[DataRequired(message="Enter a title"), _length(300, "The title")],
+        validators=[
+            DataRequired(message="Enter a title"),
+            _length(300, "The title"),
+            OneLine("The title"),
+        ],
     )
     reference = StringField(
         "Reference",

@@ -12,6 +12,7 @@ from consult.db import utcnow
 from consult.directory.models import Organisation
 from consult.extensions import db
 from consult.requests.models import RecipientLink, Request
+from consult.text import is_one_line
 
 
 class ConsultationError(ValueError):
@@ -27,6 +28,8 @@ def create_consultation(*, reference, title, created_by, **fields):
     reference = reference.strip()
     if not reference or not title.strip():
         raise ConsultationError("Enter a reference and a title")
+    if not is_one_line(title):
+        raise ConsultationError("The title must be on one line, without line breaks")
     if get_consultation_by_reference(reference) is not None:
         raise ConsultationError(f"There is already a consultation with reference {reference}")
     deadline = fields.get("deadline_at")
@@ -153,6 +156,8 @@ def update_details(consultation, *, by, **fields):
         fields["title"] = fields["title"].strip()
         if not fields["title"]:
             raise ConsultationError("Enter a title")
+        if not is_one_line(fields["title"]):
+            raise ConsultationError("The title must be on one line, without line breaks")
     deadline = fields.get("deadline_at")
     if deadline is not None and deadline.tzinfo is None:
         raise ConsultationError("The deadline must have a time zone")

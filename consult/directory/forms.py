@@ -10,6 +10,8 @@ from govuk_frontend_wtf.wtforms_widgets import (
 from wtforms import SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
+from consult.forms import OneLine
+
 
 class OrganisationForm(FlaskForm):
     name = StringField(
@@ -46,6 +48,7 @@ class ContactForm(FlaskForm):
         validators=[
             InputRequired(message="Enter the contact's name"),
             Length(max=200, message="The name must be 200 characters or fewer"),
+            OneLine("The name"),
         ],
     )
     role = StringField(

@@ -15,6 +15,7 @@ import re
 from dataclasses import dataclass, field
 
 from consult.addresses import AddressError, normalise_email
+from consult.text import is_one_line
 
 MAX_IMPORT_BYTES = 5 * 1024 * 1024
 MAX_LINE_CHARACTERS = 10_000
@@ -311,6 +312,8 @@ def _check_row(row, sectors, existing_organisations, file_sector, contact_lines)
                     f"“{row.contact_email[:80]}” is not a valid email address",
                 )
             )
+    if not is_one_line(row.contact_name):
+        problems.append(Problem(row.line, "contact name", "The contact's name must be on one line"))
     if (row.contact_role or row.contact_phone or row.contact_email) and not row.contact_name:
         problems.append(
             Problem(

@@ -29,7 +29,7 @@ def fetch_organisations_page(*, page, sector_id=None, search="", show_archived=F
     if sector_id:
         query = query.where(Organisation.sector_id == sector_id)
     if search.strip():
-        query = query.where(Organisation.name.ilike(f"%{search.strip()}%"))
+        query = query.where(Organisation.name.icontains(search.strip(), autoescape=True))
     total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
     rows = db.session.execute(query.limit(per_page).offset((page - 1) * per_page)).all()
     return rows, total

@@ -28,6 +28,7 @@ from consult.directory.forms import (
 from consult.directory.imports import COLUMNS, MAX_IMPORT_BYTES, ImportFileError
 from consult.directory.models import Contact, Organisation, PartnerImport, Sector
 from consult.extensions import db
+from consult.paging import requested_id, requested_page
 
 bp = Blueprint("directory", __name__)
 PER_PAGE = 50
@@ -42,8 +43,8 @@ def _sector_choices(form):
 @bp.route("/partners")
 @signed_in
 def index():
-    page = max(request.args.get("page", 1, type=int), 1)
-    sector_id = request.args.get("sector", 0, type=int)
+    page = requested_page()
+    sector_id = requested_id("sector") or 0
     search = request.args.get("q", "")[:200]
     show_archived = request.args.get("archived") == "y"
     rows, total = queries.fetch_organisations_page(

@@ -12,6 +12,7 @@ from consult.directory.imports import decode, read_partners
 from consult.directory.models import Contact, Organisation, PartnerImport, Sector
 from consult.extensions import db
 from consult.requests.models import RecipientLink
+from consult.text import is_one_line
 
 IMPORT_CHUNK_ROWS = 500
 
@@ -51,6 +52,8 @@ def add_contact(organisation, *, name, role="", email=None, phone=""):
     name = name.strip()
     if not name:
         raise DirectoryError("Enter the contact's name")
+    if not is_one_line(name):
+        raise DirectoryError("The contact's name must be on one line, without line breaks")
     if email:
         try:
             email = normalise_email(email)
@@ -100,6 +103,8 @@ def update_contact(contact, *, name, role="", email=None, phone="", by=None):
     name = name.strip()
     if not name:
         raise DirectoryError("Enter the contact's name")
+    if not is_one_line(name):
+        raise DirectoryError("The contact's name must be on one line, without line breaks")
     if email:
         try:
             email = normalise_email(email)

@@ -97,13 +97,15 @@ def fetch_organisation_choices():
 def search_contacts(text, *, page, per_page=25):
     """Contacts of organisations not archived whose name or email contains ``text``, with
     their organisation: two queries a page."""
-    pattern = f"%{text.strip()}%"
+    text = text.strip()
     query = (
         select(Contact, Organisation.name)
         .join(Organisation, Organisation.id == Contact.organisation_id)
         .where(
             Organisation.is_archived.is_(False),
-            Contact.name.ilike(pattern) | Contact.email.ilike(pattern),
+            # autoescape: a % or _ typed in the search is that character, not a wildcard
+            Contact.name.icontains(text, autoescape=True)
+            | Contact.email.icontains(text, autoescape=True),
         )
         .order_by(Contact.name, Organisation.name)
     )

@@ -21,6 +21,7 @@ from consult.issuing.forms import (
     ChooseSectorForm,
     RemoveRecipientForm,
 )
+from consult.paging import as_id, requested_id, requested_page
 from consult.requests import partner_emails
 from consult.requests.models import RecipientLink, Request
 
@@ -33,7 +34,7 @@ RECIPIENTS_PER_PAGE = 50
 def index(consultation_id):
     """Who a consultation goes to; while it is a draft, officers add and remove them."""
     consultation = db.get_or_404(Consultation, consultation_id)
-    page = max(request.args.get("page", 1, type=int), 1)
+    page = requested_page()
     rows, total = queries.fetch_recipients_page(
         consultation.id, page=page, per_page=RECIPIENTS_PER_PAGE
     )
@@ -175,7 +176,7 @@ def pick_people(consultation_id):
         return back
     if request.method == "POST":
         form = RemoveRecipientForm()  # only its CSRF token is wanted
-        ids = {int(value) for value in request.form.getlist("contacts") if value.isdigit()}
+        ids = {as_id(value) for value in request.form.getlist("contacts")} - {None}
         if form.validate_on_submit() and ids:
             contacts = db.session.scalars(select(Contact).where(Contact.id.in_(ids))).all()
             organisations, people = services.add_recipients(consultation, contacts)
@@ -185,7 +186,7 @@ def pick_people(consultation_id):
         flash("Tick at least one person to add.", "info")
         return redirect(url_for("recipients.pick_people", consultation_id=consultation.id))
     search = request.args.get("q", "")[:200]
-    page = max(request.args.get("page", 1, type=int), 1)
+    page = requested_page()
     rows, total = queries.search_contacts(search, page=page) if search.strip() else ([], 0)
     return render_template(
         "issuing/pick_people.html",
@@ -247,7 +248,7 @@ def preview(consultation_id):
     choices = queries.fetch_preview_links(consultation.id)
     link = None
     if "recipient" in request.args:
-        link = db.session.get(RecipientLink, request.args.get("recipient", type=int) or 0)
+        link = db.session.get(RecipientLink, requested_id("recipient") or 0)
         if link is None or link.request.consultation_id != consultation.id:
             abort(404)
     elif choices:

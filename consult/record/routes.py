@@ -57,8 +57,11 @@ def record_reply(request_id):
     _option_choices(form, consultation)
     if form.validate_on_submit():
         alternative, ok = _alternative(form, consultation)
-        if form.received_on.data > datetime.now(LONDON).date():
-            form.received_on.errors = ["The date received must be today or in the past"]
+        problem = services.received_date_problem(
+            consultation, form.received_on.data, datetime.now(LONDON).date()
+        )
+        if problem:
+            form.received_on.errors = [problem]
             ok = False
         upload = form.letter.data
         if ok:

@@ -8,13 +8,27 @@ says who keyed it in and when, beside when it was received.
 from sqlalchemy import select
 
 from consult.audit import services as audit
+from consult.dates import format_date, london
+from consult.db import utcnow
 from consult.directory.models import Contact
 from consult.extensions import db
 from consult.files.services import LETTER_KINDS, sniff, store_bytes
 from consult.requests.models import RecipientLink, Request
-from consult.respond.services import record_response
+from consult.respond.services import ResponseError, record_response
 
 OFFICER_CHANNELS = ("email", "post", "meeting")
+
+
+def received_date_problem(consultation, received_on, today):
+    """Why ``received_on`` (a London date) cannot be when a reply to ``consultation`` came,
+    or None: a reply comes between the day the consultation was issued and today."""
+    if received_on > today:
+        return "The date received must be today or in the past"
+    issued_on = london(consultation.issued_at).date() if consultation.issued_at else None
+    if issued_on is not None and received_on < issued_on:
+        issued = format_date(consultation.issued_at)
+        return f"The date received must be {issued} or later: the consultation was issued then"
+    return None
 
 
 def record_reply(
@@ -34,6 +48,11 @@ def record_reply(
     source=None,
 ):
     """Key in a reply received outside Consult. Raises ResponseError for a bad answer."""
+    problem = received_date_problem(
+        request.consultation, london(received_at).date(), london(utcnow()).date()
+    )
+    if problem:
+        raise ResponseError(problem)
     response = record_response(
         request,
         stance=stance,

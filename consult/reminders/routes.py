@@ -39,12 +39,13 @@ def outstanding(consultation_id):
 
 
 @bp.route("/consultations/<int:consultation_id>/outstanding.csv")
-@officers_only
+@signed_in
 def outstanding_csv(consultation_id):
     consultation = db.get_or_404(Consultation, consultation_id)
     rows = [
         (
             request.organisation.name,
+            request.organisation.sector.name,
             request.status,
             contact.name,
             contact.role,
@@ -60,7 +61,7 @@ def outstanding_csv(consultation_id):
     )
     db.session.commit()
     return Response(
-        csv_text(["Organisation", "Status", "Contact", "Role", "Email", "Phone"], rows),
+        csv_text(["Organisation", "Sector", "Status", "Contact", "Role", "Email", "Phone"], rows),
         mimetype="text/csv",
         headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )

@@ -17,6 +17,7 @@ from flask import (
     request,
     url_for,
 )
+from flask_limiter.util import get_remote_address
 from flask_wtf.csrf import CSRFError
 
 from consult import queue
@@ -28,6 +29,7 @@ from consult.dates import format_datetime
 from consult.extensions import db, limiter
 from consult.files.services import LETTER_KINDS, UploadError, send_stored_file, store_upload
 from consult.requests.partner_emails import response_reference
+from consult.requests.tokens import hash_token
 from consult.respond import partner_session, services
 from consult.respond.forms import (
     DeclineForm,
@@ -130,6 +132,16 @@ def _token_lookup_limit():
     return current_app.config["TOKEN_LOOKUP_LIMIT"]
 
 
+def _token_lookup_address_limit():
+    return current_app.config["TOKEN_LOOKUP_ADDRESS_LIMIT"]
+
+
+def _address_and_link():
+    """The key of one link's look-ups from one client address (the token hashed, never
+    kept as it is)."""
+    return f"{get_remote_address()}:{hash_token(request.view_args.get('token', ''))[:24]}"
+
+
 def partner_required(view):
     """The partner's link, checked afresh, in ``g.link``; else the page that says why."""
 
@@ -148,7 +160,8 @@ def partner_required(view):
 
 @bp.route("/r/<token>", methods=["GET"])
 @public
-@limiter.limit(_token_lookup_limit)
+@limiter.limit(_token_lookup_limit, key_func=_address_and_link)
+@limiter.limit(_token_lookup_address_limit)
 def landing(token):
     state = partner_session.resolve_token(token)
     if not state.ok:
@@ -160,7 +173,8 @@ def landing(token):
 
 @bp.route("/r/<token>", methods=["POST"])
 @public
-@limiter.limit(_token_lookup_limit)
+@limiter.limit(_token_lookup_limit, key_func=_address_and_link)
+@limiter.limit(_token_lookup_address_limit)
 def start(token):
     state = partner_session.resolve_token(token)
     if not state.ok:

@@ -7,6 +7,7 @@ from consult.consultations.models import Consultation
 from consult.correspondence import queries
 from consult.correspondence.models import MESSAGE_STATES
 from consult.extensions import db
+from consult.paging import requested_page
 
 bp = Blueprint("correspondence", __name__)
 
@@ -16,7 +17,7 @@ bp = Blueprint("correspondence", __name__)
 def log(consultation_id):
     consultation = db.get_or_404(Consultation, consultation_id)
     status = request.args.get("status")
-    page = max(request.args.get("page", 1, type=int), 1)
+    page = requested_page()
     return render_template(
         "correspondence/log.html",
         consultation=consultation,

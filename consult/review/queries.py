@@ -174,13 +174,13 @@ def fetch_log_page(consultation, filters, *, page, per_page):
     elif filters.status:
         query = query.where(Request.status == filters.status)
     if filters.search:
-        pattern = f"%{filters.search}%"
+        text = filters.search
         query = query.where(
             or_(
-                Organisation.name.ilike(pattern),
-                Response.comments.ilike(pattern),
-                Response.responder_name.ilike(pattern),
-                Request.decline_reason.ilike(pattern),
+                Organisation.name.icontains(text, autoescape=True),
+                Response.comments.icontains(text, autoescape=True),
+                Response.responder_name.icontains(text, autoescape=True),
+                Request.decline_reason.icontains(text, autoescape=True),
             )
         )
     total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))

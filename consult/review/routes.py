@@ -12,6 +12,7 @@ from consult.directory.queries import fetch_sectors
 from consult.extensions import db
 from consult.files.services import send_stored_file
 from consult.issuing.forms import ResendLinkForm
+from consult.paging import requested_id, requested_page
 from consult.requests import queries as requests
 from consult.respond.models import STANCE_NAMES, STANCES, Response
 from consult.review import charts, queries
@@ -59,7 +60,7 @@ def _filters():
     status = args.get("status", "")
     sort = args.get("sort", "organisation")
     return queries.LogFilters(
-        sector_id=args.get("sector", 0, type=int) or 0,
+        sector_id=requested_id("sector") or 0,
         stance=stance if stance in STANCES else "",
         status=status if status in queries.LOG_STATUSES else "",
         search=args.get("q", "").strip()[:200],
@@ -73,7 +74,7 @@ def _filters():
 def log(consultation_id):
     consultation = _issued(consultation_id)
     filters = _filters()
-    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    page = requested_page()
     rows, total = queries.fetch_log_page(consultation, filters, page=page, per_page=PER_PAGE)
     request_ids = [row[0].id for row in rows]
     return render_template(

@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import func, select
 
 from consult.audit.models import AuditEvent
+from consult.dates import london_datetime
 from consult.extensions import db
 from consult.files.models import StoredFile
 from consult.issuing import services as issuing
@@ -111,8 +112,11 @@ def issued(app):
         factories.create_organisation("Wales High School", contact_email="head@wales.example"),
         factories.create_organisation("Wingfield Academy", contact_email="head@wingfield.example"),
     ]
-    consultation = factories.create_ready_consultation(officer, schools)
-    issuing.issue(consultation, by=officer)
+    # As in 2017: letters out on 23 March, replies by 7 April.
+    consultation = factories.create_ready_consultation(
+        officer, schools, deadline=london_datetime(2017, 4, 7, 17)
+    )
+    issuing.issue(consultation, by=officer, now=london_datetime(2017, 3, 23, 9))
     db.session.commit()
     requests = {
         request.organisation.name: request
@@ -296,3 +300,19 @@ def test_an_email_without_a_date_is_keyed_in_by_hand(issued, client, sign_in):
     response = drop(client, f"/consultations/{consultation.id}/record-email", eml_bytes(date=False))
     assert response.status_code == 400
     assert "no date" in response.get_data(as_text=True)
+
+
+def test_a_reply_dated_before_the_consultation_was_issued_is_refused(issued, client, sign_in):
+    _consultation, requests = issued
+    request = requests["Wales High School"]
+    sign_in("officer")
+
+    response = client.post(
+        f"/requests/{request.id}/record-reply", data=by_hand(received_on=["22", "3", "2017"])
+    )
+
+    assert response.status_code == 400
+    assert "The date received must be Thursday 23 March 2017 or later" in response.get_data(
+        as_text=True
+    )
+    assert db.session.scalar(select(Response).where(Response.request_id == request.id)) is None

@@ -41,12 +41,34 @@ def test_the_outstanding_csv_is_an_attachment_with_formulas_neutralised(client, 
     text = response.get_data(as_text=True)
 
     assert response.headers["Content-Disposition"].startswith("attachment; filename=")
-    assert text.startswith("\ufeffOrganisation,Status,Contact")
+    assert text.startswith("\ufeffOrganisation,Sector,Status,Contact,Role,Email,Phone")
     assert "'=HYPERLINK" in text and "'-Deputy" in text and "'@Sam Patel" in text
     from consult.audit.models import AuditEvent
 
     event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "exported"))
     assert event.details == {"what": "outstanding", "format": "csv"}
+
+
+def test_scrutiny_downloads_the_same_list_it_reads(client, sign_in, issued):
+    import csv
+    import io
+
+    sign_in("scrutiny")
+    page = client.get(f"/consultations/{issued.id}/outstanding").get_data(as_text=True)
+    response = client.get(f"/consultations/{issued.id}/outstanding.csv")
+
+    assert response.status_code == 200
+    rows = list(csv.DictReader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff"))))
+    assert {row["Organisation"] for row in rows} == {
+        "Wingfield Academy",
+        '\'=HYPERLINK("http://evil.example")',
+    }
+    for row in rows:
+        assert row["Contact"].lstrip("'") in page
+        assert row["Sector"] in page
+        if row["Email"]:
+            assert row["Email"] in page
+    assert "Download the list (CSV)" in page
 
 
 @pytest.mark.parametrize("value", ["=1+1", "+44 1709", "-5", "@SUM(A1)", "\tx"])
