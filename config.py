@@ -160,12 +160,11 @@ class Config:
     SECOND_FACTOR_MINUTES = _int("SECOND_FACTOR_MINUTES", 10)
     SECOND_FACTOR_LIMIT = os.environ.get("SECOND_FACTOR_LIMIT", "5 per 5 minutes;20 per hour")
 
-    # Look-ups of one partner's link allowed from one client address, and of any links
-    # from one address: partners behind one NHS or police address share the second.
+    # Look-ups of one partner's link allowed from one client address; and of links that do
+    # not exist, per address. Partners behind one NHS or police address each have their
+    # own allowance for their own link.
     TOKEN_LOOKUP_LIMIT = os.environ.get("TOKEN_LOOKUP_LIMIT", "10 per minute;100 per hour")
-    TOKEN_LOOKUP_ADDRESS_LIMIT = os.environ.get(
-        "TOKEN_LOOKUP_ADDRESS_LIMIT", "300 per minute;3000 per hour"
-    )
+    UNKNOWN_LINK_LIMIT = os.environ.get("UNKNOWN_LINK_LIMIT", "10 per minute;100 per hour")
     # How many proxies in front of the app set X-Forwarded-For and -Proto (0: none), so
     # that limits count the real client's address.
     TRUSTED_PROXIES = _int("TRUSTED_PROXIES", 0)

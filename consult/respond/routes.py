@@ -132,8 +132,14 @@ def _token_lookup_limit():
     return current_app.config["TOKEN_LOOKUP_LIMIT"]
 
 
-def _token_lookup_address_limit():
-    return current_app.config["TOKEN_LOOKUP_ADDRESS_LIMIT"]
+def _unknown_link_limit():
+    return current_app.config["UNKNOWN_LINK_LIMIT"]
+
+
+def _link_unknown(response):
+    """A look-up that found no link: counted against the client's address, so guessing
+    is slow, while partners sharing one address with links that work never are."""
+    return response.status_code == 404
 
 
 def _address_and_link():
@@ -161,7 +167,7 @@ def partner_required(view):
 @bp.route("/r/<token>", methods=["GET"])
 @public
 @limiter.limit(_token_lookup_limit, key_func=_address_and_link)
-@limiter.limit(_token_lookup_address_limit)
+@limiter.limit(_unknown_link_limit, deduct_when=_link_unknown)
 def landing(token):
     state = partner_session.resolve_token(token)
     if not state.ok:
@@ -174,7 +180,7 @@ def landing(token):
 @bp.route("/r/<token>", methods=["POST"])
 @public
 @limiter.limit(_token_lookup_limit, key_func=_address_and_link)
-@limiter.limit(_token_lookup_address_limit)
+@limiter.limit(_unknown_link_limit, deduct_when=_link_unknown)
 def start(token):
     state = partner_session.resolve_token(token)
     if not state.ok:
