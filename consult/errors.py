@@ -1,10 +1,14 @@
 """Error pages in the service's own style, each saying what happened and what to do."""
 
+import math
+import time
+
 from flask import render_template
+from flask_limiter import RateLimitExceeded
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
-from consult.extensions import db
+from consult.extensions import db, limiter
 
 ERRORS = {
     400: (
@@ -30,7 +34,7 @@ ERRORS = {
     ),
     429: (
         "Too many attempts",
-        "You have tried too many times in a short while. Wait 15 minutes, then try again.",
+        "You have tried too many times in a short while. Wait a few minutes, then try again.",
     ),
     500: (
         "Sorry, there is a problem with the service",
@@ -56,6 +60,24 @@ def init_app(app):
             400,
             "The form had expired or was sent from somewhere else. "
             "Go back, reload the page and try again.",
+        )
+
+    @app.errorhandler(RateLimitExceeded)
+    def too_many_attempts(error):
+        """Say how long the wait really is: until the limit this request broke starts
+        again."""
+        resets = [
+            limiter.limiter.get_window_stats(limit.limit, *limit.request_args).reset_time
+            for limit in limiter.current_limits
+            if limit.breached
+        ]
+        if not resets:
+            return render_error(429)
+        minutes = max(1, math.ceil((max(resets) - time.time()) / 60))
+        return render_error(
+            429,
+            "You have tried too many times in a short while. "
+            f"Wait {minutes} minute{'' if minutes == 1 else 's'}, then try again.",
         )
 
     @app.errorhandler(HTTPException)

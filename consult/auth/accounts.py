@@ -125,10 +125,10 @@ def find_invitation(token, now=None):
 
 
 def accept_invitation(invitation, password):
-    problem = password_problem(password)
+    user = invitation.user
+    problem = password_problem(password, name=user.name, email=user.email)
     if problem:
         raise AccountError(problem)
-    user = invitation.user
     user.password_hash = hash_password(password)
     invitation.used_at = utcnow()
     audit.record("invitation accepted", user=user, invitation_id=invitation.id)

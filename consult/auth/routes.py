@@ -11,6 +11,7 @@ from flask import (
     session,
     url_for,
 )
+from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_user, logout_user
 from markupsafe import Markup
 
@@ -24,8 +25,11 @@ from consult.extensions import db, limiter
 bp = Blueprint("auth", __name__)
 
 
-def _submitted_email():
-    return "sign-in:" + request.form.get("email", "").strip().lower()[:320]
+def _submitted_email_from_this_address():
+    """Failed sign-ins are counted per email and client address together, so a stranger's
+    wrong guesses from elsewhere never lock the owner out on their own computer."""
+    email = request.form.get("email", "").strip().lower()[:320]
+    return f"sign-in:{email}|{get_remote_address()}"
 
 
 def _safe_next(target):
@@ -42,7 +46,7 @@ def _safe_next(target):
 @public
 @limiter.limit(
     lambda: current_app.config["SIGN_IN_FAILURE_LIMIT"],
-    key_func=_submitted_email,
+    key_func=_submitted_email_from_this_address,
     methods=["POST"],
     deduct_when=lambda response: response.status_code != 302,
     error_message="too many sign-in attempts",

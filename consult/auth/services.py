@@ -39,7 +39,7 @@ def create_user(*, email, name, role, password, created_by=None):
         raise AccountError("Enter the person's name")
     if role not in ROLES:
         raise AccountError(f"Role must be one of: {', '.join(ROLES)}")
-    problem = password_problem(password)
+    problem = password_problem(password, name=name, email=email)
     if problem:
         raise AccountError(problem)
     if get_user_by_email(email) is not None:

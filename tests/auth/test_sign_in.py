@@ -10,9 +10,15 @@ from consult.auth.passwords import verify_password
 from consult.extensions import db
 from tests import factories
 
+STRANGERS_ADDRESS, OWNERS_ADDRESS = "203.0.113.9", "198.51.100.20"
 
-def sign_in(client, email, password=factories.PASSWORD):
-    return client.post("/sign-in", data={"email": email, "password": password})
+
+def sign_in(client, email, password=factories.PASSWORD, address="127.0.0.1"):
+    return client.post(
+        "/sign-in",
+        data={"email": email, "password": password},
+        environ_base={"REMOTE_ADDR": address},
+    )
 
 
 def test_an_officer_signs_in_with_email_and_password_and_lands_on_consultations(client):
@@ -85,6 +91,54 @@ def test_repeated_failures_lock_sign_in_for_that_email_whether_or_not_it_exists(
     other = factories.create_user("officer", email="other@council.example")
     db.session.commit()
     assert sign_in(client, other.email).status_code == 302
+
+
+def test_a_strangers_failures_elsewhere_do_not_lock_the_owner_out(client):
+    officer = factories.create_user("officer", email="priya@council.example")
+    db.session.commit()
+
+    statuses = [
+        sign_in(client, officer.email, "wrong password!!", STRANGERS_ADDRESS).status_code
+        for _ in range(5)
+    ]
+    owner = sign_in(client, officer.email, address=OWNERS_ADDRESS)
+    stranger = sign_in(client, officer.email, address=STRANGERS_ADDRESS)
+
+    assert statuses == [400] * 5
+    assert owner.status_code == 302
+    assert stranger.status_code == 429
+    page = stranger.get_data(as_text=True)
+    assert "Too many attempts" in page and "Wait 15 minutes, then try again" in page
+
+
+def test_the_wait_named_is_the_one_the_limit_sets(app, client):
+    app.config["SIGN_IN_FAILURE_LIMIT"] = "2 per 1 hour"
+    for _ in range(2):
+        sign_in(client, "target@council.example", "wrong password!!")
+
+    locked = sign_in(client, "target@council.example", "wrong password!!")
+
+    assert locked.status_code == 429
+    assert "Wait 60 minutes, then try again" in locked.get_data(as_text=True)
+
+
+def test_failures_for_many_emails_from_one_address_are_limited(app, client):
+    app.config["SIGN_IN_ADDRESS_LIMIT"] = "8 per 15 minutes"  # 30 by default: a slow test
+    officer = factories.create_user("officer")
+    db.session.commit()
+
+    statuses = {
+        sign_in(
+            client, f"guess{n}@council.example", "wrong password!!", STRANGERS_ADDRESS
+        ).status_code
+        for n in range(8)
+    }
+    locked = sign_in(client, officer.email, address=STRANGERS_ADDRESS)
+
+    assert statuses == {400}
+    assert locked.status_code == 429
+    assert "Wait 15 minutes, then try again" in locked.get_data(as_text=True)
+    assert sign_in(client, officer.email, address=OWNERS_ADDRESS).status_code == 302
 
 
 def test_a_disabled_user_cannot_sign_in(client):

@@ -41,10 +41,11 @@ def test_one_link_opened_too_often_from_one_address_is_limited(app, client):
     limiter.reset()
     [token] = partners_tokens(1)
 
-    answers = [client.get(f"/r/{token}", environ_base=TRUST_ADDRESS).status_code for _ in range(11)]
+    answers = [client.get(f"/r/{token}", environ_base=TRUST_ADDRESS) for _ in range(11)]
 
-    assert answers[:10] == [200] * 10
-    assert answers[10] == 429
+    assert [answer.status_code for answer in answers[:10]] == [200] * 10
+    assert answers[10].status_code == 429
+    assert "Wait 1 minute, then try again" in answers[10].get_data(as_text=True)
     assert client.get(f"/r/{token}", environ_base={"REMOTE_ADDR": "192.0.2.99"}).status_code == 200
 
 
