@@ -1,26 +1,31 @@
-"""The consultation letter: a template with merge fields, rendered in a sandbox.
+"""The consultation letter: text with merge fields, filled in by plain substitution.
 
-Officers write the letter with fields such as ``{{ contact_name }}``. It is checked when it
-is saved (syntax, unknown fields, a trial render) so that a mistake is never discovered
-when the letters go out.
+Officers write merge fields as GOV.UK Notify does, ``((contact_name))``; letters saved
+before use ``{{ contact_name }}``, which is still read as the same merge field. A letter
+holds text and merge fields and nothing else: it is never run as a template, so it cannot
+compute (``{{ 9 ** 99999 }}``) or reach into the server. Anything else that looks like
+template syntax is refused when the letter is saved, with the line it is on, so that a
+mistake is never discovered when the letters go out.
 """
 
+import re
 from functools import lru_cache
-
-from jinja2 import StrictUndefined, TemplateSyntaxError, meta
-from jinja2.exceptions import SecurityError, UndefinedError
-from jinja2.sandbox import SandboxedEnvironment
 
 from consult.consultations.papers import get_papers
 from consult.dates import format_datetime
 
 MAX_LETTER_LENGTH = 50_000
 
+# The most a letter may be once filled in for one recipient. Plain substitution makes the
+# filled-in letter the template's text plus each merge field's value, so a short letter
+# that repeats ((question)) could otherwise grow to megabytes.
+MAX_FILLED_IN_LENGTH = 50_000
+
 # Field name -> what it holds, shown to officers beside the letter.
 MERGE_FIELDS = {
-    "contact_name": "the recipient's name",
-    "organisation": "the recipient's organisation",
-    "contact_role": "the recipient's role",
+    "contact_name": "the name of the person the letter goes to",
+    "organisation": "the organisation they reply for",
+    "contact_role": "their role, for example Headteacher",
     "deadline": "the deadline, for example 5pm on Friday 7 April 2017",
     "link": "the recipient's own link to reply",
     "signatory": "who signs the letter",
@@ -32,19 +37,29 @@ MERGE_FIELDS = {
 
 # What the letter page starts from when a draft has no letter yet.
 STARTER_LETTER = (
-    "Dear {{ contact_name }},\n\n"
-    "I am writing to ask for {{ organisation }}'s view on {{ consultation_title }}.\n\n"
-    "{{ question }}\n\n"
-    "Our preferred option is {{ preferred_option }}. The papers and a short form for your "
-    "reply are at your own link:\n{{ link }}\n\n"
-    "Please reply by {{ deadline }}.\n\n"
+    "Dear ((contact_name)),\n\n"
+    "I am writing to ask for ((organisation))'s view on ((consultation_title)).\n\n"
+    "((question))\n\n"
+    "Our preferred option is ((preferred_option)). The papers and a short form for your "
+    "reply are at your own link:\n((link))\n\n"
+    "Please reply by ((deadline)).\n\n"
     "Yours sincerely,\n\n"
-    "{{ signatory }}"
+    "((signatory))"
 )
 
-_environment = SandboxedEnvironment(
-    undefined=StrictUndefined, autoescape=False, keep_trailing_newline=True
+# A merge field as Notify writes it, ((name)); the old {{ name }}; or the start of anything
+# else a template engine would read ({{ not closed, {% ... %}, {# ... #}).
+_MARKS = re.compile(
+    r"\(\((?P<field>[^()]*)\)\)"
+    r"|\{\{(?P<old_field>[^{}]*)\}\}"
+    r"|(?P<other>\{[{%#])"
 )
+_CLOSING = {"{{": "}}", "{%": "%}", "{#": "#}"}
+_NAME = re.compile(r"\w+")
+_NEWLINES = re.compile(r"\r\n?")
+# Enough mistakes to fix at once; a letter made of thousands gets the first few.
+_MOST_PROBLEMS = 5
+_SHOWN_LENGTH = 40
 
 
 class LetterError(ValueError):
@@ -52,21 +67,11 @@ class LetterError(ValueError):
 
 
 def letter_problems(template_text):
-    """What is wrong with a letter template, as sentences for the officer; [] if nothing."""
+    """What is wrong with a letter, as sentences for the officer naming the line and what
+    to write instead; [] if nothing."""
     if len(template_text) > MAX_LETTER_LENGTH:
         return [f"The letter must be {MAX_LETTER_LENGTH:,} characters or fewer"]
-    try:
-        parsed = _environment.parse(template_text)
-    except TemplateSyntaxError as error:
-        return [f"Line {error.lineno} of the letter has a mistake: {error.message}"]
-    unknown = sorted(meta.find_undeclared_variables(parsed) - set(MERGE_FIELDS))
-    problems = [f"The letter uses {{{{ {name} }}}}, which is not a merge field" for name in unknown]
-    if not problems:
-        try:
-            _render(template_text, {name: f"[{name}]" for name in MERGE_FIELDS})
-        except LetterError as error:
-            problems.append(str(error))
-    return problems
+    return list(_parse(template_text)[1])
 
 
 def merge_values(consultation, *, contact_name, contact_role, organisation_name, link_url):
@@ -91,7 +96,14 @@ def merge_values(consultation, *, contact_name, contact_role, organisation_name,
 
 
 def render_letter(consultation, *, contact_name, contact_role, organisation_name, link_url):
-    """The letter personalised for one recipient. Raises LetterError if it cannot be."""
+    """The letter personalised for one recipient, as plain text (the caller escapes it for
+    HTML, as it does any text). Raises LetterError if it cannot be.
+
+    The result is never longer than MAX_FILLED_IN_LENGTH characters: the length is
+    counted from the letter's pieces before anything is joined, so a letter that would be
+    longer raises LetterError without building it. Shown on a page, where escaping turns
+    one character into at most five bytes (``&`` is ``&amp;``), it is at most 250 kB.
+    """
     values = merge_values(
         consultation,
         contact_name=contact_name,
@@ -99,26 +111,86 @@ def render_letter(consultation, *, contact_name, contact_role, organisation_name
         organisation_name=organisation_name,
         link_url=link_url,
     )
-    return _render(consultation.letter, values)
+    return _fill_in(consultation.letter or "", values)
+
+
+def _fill_in(template_text, values):
+    """The letter with each merge field replaced by its value, once: a value that itself
+    holds ((link)) is not filled in again."""
+    if len(template_text) > MAX_LETTER_LENGTH:
+        raise LetterError(f"The letter must be {MAX_LETTER_LENGTH:,} characters or fewer")
+    pieces, problems = _parse(template_text)
+    if problems:
+        raise LetterError(problems[0])
+    texts = {name: "" if value is None else str(value) for name, value in values.items()}
+    filled = [texts[piece] if is_field else piece for is_field, piece in pieces]
+    if sum(map(len, filled)) > MAX_FILLED_IN_LENGTH:
+        raise LetterError(
+            f"Filled in, the letter would be longer than {MAX_FILLED_IN_LENGTH:,} characters. "
+            "Shorten it, or use fewer merge fields."
+        )
+    return "".join(filled)
 
 
 @lru_cache(maxsize=16)
-def _compile(template_text):
-    """Compiled once per letter text, not once per recipient: issuing to thousands renders
-    the same letter thousands of times."""
-    return _environment.from_string(template_text)
+def _parse(template_text):
+    """The letter as (is_field, text-or-name) pieces, and its problems.
+
+    Parsed once per letter text, not once per recipient: issuing to thousands fills in the
+    same letter thousands of times. Line ends are made ``\\n``, as Jinja made them when
+    letters were templates, so an old letter reads as it always did.
+    """
+    text = _NEWLINES.sub("\n", template_text)
+    pieces, problems = [], []
+    start, line, counted_to = 0, 1, 0
+    for match in _MARKS.finditer(text):
+        name = match["field"] if match["field"] is not None else match["old_field"]
+        name = name.strip() if name is not None else None
+        if name in MERGE_FIELDS:
+            pieces.append((False, text[start : match.start()]))
+            pieces.append((True, name))
+            start = match.end()
+            continue
+        line += text.count("\n", counted_to, match.start())
+        counted_to = match.start()
+        problems.append(_problem(text, match, line, name))
+        if len(problems) == _MOST_PROBLEMS:
+            break
+    pieces.append((False, text[start:]))
+    return tuple(piece for piece in pieces if piece[1]), tuple(problems)
 
 
-def _render(template_text, values):
-    try:
-        return _compile(template_text).render(values)
-    except TemplateSyntaxError as error:
-        raise LetterError(
-            f"Line {error.lineno} of the letter has a mistake: {error.message}"
-        ) from None
-    except UndefinedError as error:
-        raise LetterError(f"The letter uses a field that has no value: {error.message}") from None
-    except SecurityError:
-        raise LetterError("The letter uses something merge fields cannot do") from None
-    except (TypeError, ValueError, ArithmeticError, OverflowError) as error:
-        raise LetterError(f"The letter could not be filled in: {error}") from None
+def _problem(text, match, line, name):
+    if name is not None and _NAME.fullmatch(name):
+        return (
+            f"Line {line} of the letter uses {_shown(match[0])}, which is not a merge field. "
+            f"Use one of {_field_list()}."
+        )
+    if match["other"]:
+        # Up to its closing mark on the same line, or else the rest of the line.
+        line_end = text.find("\n", match.start())
+        line_end = len(text) if line_end == -1 else line_end
+        closing = text.find(_CLOSING[match["other"]], match.end(), line_end)
+        written = text[match.start() : closing + 2 if closing != -1 else line_end]
+    else:
+        written = match[0]
+    known = [word for word in _NAME.findall(written) if word in MERGE_FIELDS]
+    instead = f"Write (({known[0]})) instead." if known else f"Use one of {_field_list()}."
+    return (
+        f"Line {line} of the letter has a mistake: {_shown(written)} is not a merge field. "
+        "A letter can hold only text and merge fields, which Consult fills in for each "
+        f"recipient. {instead}"
+    )
+
+
+def _shown(written):
+    """What the officer wrote, on one line and short enough to read in a message."""
+    written = " ".join(written.split())
+    if len(written) > _SHOWN_LENGTH:
+        return f"{written[:_SHOWN_LENGTH]}…"
+    return written
+
+
+def _field_list():
+    names = [f"(({name}))" for name in MERGE_FIELDS]
+    return f"{', '.join(names[:-1])} or {names[-1]}"

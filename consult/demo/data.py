@@ -33,18 +33,18 @@ CONSULTATION = {
         "children's services with a peer practice partner?"
     ),
     "letter": (
-        "Dear {{ contact_name }},\n\n"
+        "Dear ((contact_name)),\n\n"
         "The council's Improving Lives Select Commission is finishing its review of the "
         "future management arrangements for children's services in Rotherham. It compared "
         "eight ways of running the service, and its preferred option is "
-        "{{ preferred_option }}.\n\n"
-        "As one of our partners, {{ organisation }} has seen the service's improvement at "
+        "((preferred_option)).\n\n"
+        "As one of our partners, ((organisation)) has seen the service's improvement at "
         "first hand, and the commission would value your view before it reports. Please "
         "tell us whether you support the preferred option, and anything you would want "
-        "the commission to weigh, by {{ deadline }}.\n\n"
-        "You can read the options appraisal and reply here:\n{{ link }}\n\n"
+        "the commission to weigh, by ((deadline)).\n\n"
+        "You can read the options appraisal and reply here:\n((link))\n\n"
         "Thank you for your continued support.\n\n"
-        "{{ signatory }}"
+        "((signatory))"
     ),
     "signatory": "Chief Executive, Rotherham Metropolitan Borough Council",
     "issued_on": (2017, 3, 23),

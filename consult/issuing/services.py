@@ -7,6 +7,7 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.orm import selectinload
 
 from consult.audit import services as audit
+from consult.consultations.letters import LetterError
 from consult.consultations.models import Consultation
 from consult.consultations.readiness import readiness_problems
 from consult.correspondence.models import Message
@@ -106,8 +107,13 @@ def _invitation_purpose(link):
     return f"invitation:link:{link.id}"
 
 
-def _invitation_for(link, url):
-    return partner_emails.invitation(link, link_url=url)
+def _invitation_for(link, url, *, resent=False):
+    """The invitation's words; a letter that cannot be filled in (one saved before letters
+    took merge fields only) is an IssuingError that says why."""
+    try:
+        return partner_emails.invitation(link, link_url=url, resent=resent)
+    except LetterError as error:
+        raise IssuingError(f"The letter cannot be sent as it stands: {error}") from None
 
 
 def _open_if_draft(consultation, now):
@@ -293,7 +299,7 @@ def resend_link(link, *, by, tokens_seen, now=None):
         link,
         purpose=f"link_resent:link:{link.id}:{len(tokens) + 1}",
         kind="link_resent",
-        email_for=lambda link, url: partner_emails.invitation(link, link_url=url, resent=True),
+        email_for=lambda link, url: _invitation_for(link, url, resent=True),
     )
     audit.record(
         "link resent",

@@ -351,9 +351,14 @@ def test_criteria_are_renamed_and_reordered(client, appraised):
 # --- The letter --------------------------------------------------------------------------------
 
 
-def test_a_letter_that_renders_is_saved(client, draft):
-    letter = "Dear {{ contact_name }},\n\nPlease reply by {{ deadline }}: {{ link }}"
-
+@pytest.mark.parametrize(
+    "letter",
+    [
+        "Dear ((contact_name)),\n\nPlease reply by ((deadline)): ((link))",
+        "Dear {{ contact_name }},\n\nPlease reply by {{ deadline }}: {{ link }}",
+    ],
+)
+def test_a_letter_that_renders_is_saved(client, draft, letter):
     response = client.post(f"/consultations/{draft.id}/letter", data={"letter": letter})
 
     assert response.status_code == 302
@@ -363,9 +368,16 @@ def test_a_letter_that_renders_is_saved(client, draft):
 @pytest.mark.parametrize(
     ("letter", "message"),
     [
-        ("Dear {{ head }},", "The letter uses {{ head }}, which is not a merge field"),
+        ("Dear {{ head }},", "Line 1 of the letter uses {{ head }}, which is not a merge field"),
+        ("Dear\n\n((contact)),", "Line 3 of the letter uses ((contact)), which is not a merge"),
         ("Dear {{ contact_name ,\n", "Line 1 of the letter has a mistake"),
-        ("{{ contact_name.__class__ }}", "The letter uses something merge fields cannot do"),
+        (
+            "{{ contact_name.__class__ }}",
+            "{{ contact_name.__class__ }} is not a merge field. A letter can hold only text",
+        ),
+        ("Dear ((contact_name)),\n{{ 9 ** 99999 }}", "Line 2 of the letter has a mistake"),
+        ("Dear ((contact_name)),\n{{ 'ab' * 3000000 }}", "{{ 'ab' * 3000000 }} is not a merge"),
+        ("{% for x in range(10**9) %}x{% endfor %}", "{% for x in range(10**9) %} is not"),
         ("", "Write the letter"),
     ],
 )
@@ -383,8 +395,15 @@ def test_a_letter_with_a_mistake_is_reported_when_saved_and_not_kept(
 def test_a_new_draft_starts_from_a_letter_using_the_merge_fields(client, draft):
     page = client.get(f"/consultations/{draft.id}/letter").get_data(as_text=True)
 
-    assert "Dear {{ contact_name }}" in page and "{{ link }}" in page
+    assert "Dear ((contact_name))" in page and "((link))" in page
     assert "the recipient&#39;s own link to reply" in page
+
+
+def test_the_letter_page_lists_each_merge_field_in_double_brackets_in_plain_english(client, draft):
+    page = client.get(f"/consultations/{draft.id}/letter").get_data(as_text=True)
+
+    assert "<dt><code>((contact_name))</code></dt>" in page
+    assert "<dd>the name of the person the letter goes to</dd>" in page
 
 
 # --- Papers ------------------------------------------------------------------------------------
