@@ -32,10 +32,14 @@ class OneLine:
 
 class ThreePartDateField(DateField):
     """A date typed as day, month and year: GOV.UK's date input posts three values under
-    one name. Anything but three (a hand-made request) is a bad date, not a crash."""
+    one name. None or anything but three (a hand-made request) is a missing or bad date,
+    shown in the three boxes, not a crash."""
 
     def process_formdata(self, valuelist):
-        if valuelist and len(valuelist) != 3:
+        if not valuelist:  # missing from the form: three empty boxes, and "enter a date"
+            self.raw_data = ["", "", ""]
+            return
+        if len(valuelist) != 3:
             self.raw_data = [*valuelist, "", "", ""][:3]
             self.data = None
             raise ValueError("Enter a real date, for example 7 4 2017")
