@@ -66,3 +66,14 @@ def time_left(deadline, now):
     if hours >= 1:
         return f"{hours} hour{'s' if hours != 1 else ''} left"
     return "less than an hour left"
+
+
+# A consultation runs for weeks or months: a deadline further off than this is a typing
+# slip (2107 for 2017), and dates near the calendar's end cannot have days added.
+FURTHEST_DEADLINE_DAYS = 5 * 366
+
+
+def deadline_too_far(deadline, now):
+    """Whether ``deadline`` (a date or datetime) is more than five years after ``now``."""
+    day = deadline.date() if isinstance(deadline, datetime) else deadline
+    return (day - london(now).date()).days > FURTHEST_DEADLINE_DAYS

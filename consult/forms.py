@@ -6,7 +6,8 @@ from govuk_frontend_wtf.wtforms_widgets import GovDateInput, GovSelect
 from wtforms import DateField, SelectField
 from wtforms.validators import InputRequired, ValidationError
 
-from consult.dates import LONDON, format_time
+from consult.dates import LONDON, deadline_too_far, format_time
+from consult.db import utcnow
 from consult.text import is_one_line
 
 # Times a deadline can fall at, in London: every half hour from 8am to 8pm.
@@ -46,12 +47,17 @@ class ThreePartDateField(DateField):
         super().process_formdata(valuelist)
 
 
+def _within_five_years(form, field):
+    if field.data and deadline_too_far(field.data, utcnow()):
+        raise ValidationError("The deadline must be within five years of today")
+
+
 def deadline_date_field(label="Deadline"):
     return ThreePartDateField(
         label,
         format="%d %m %Y",
         widget=GovDateInput(),
-        validators=[InputRequired(message="Enter the deadline's date")],
+        validators=[InputRequired(message="Enter the deadline's date"), _within_five_years],
     )
 
 

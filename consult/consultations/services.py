@@ -8,6 +8,7 @@ from sqlalchemy import select
 from consult.audit import services as audit
 from consult.consultations.letters import letter_problems
 from consult.consultations.models import Consultation, Criterion, Document, Option, Score
+from consult.dates import deadline_too_far
 from consult.db import utcnow
 from consult.directory.models import Organisation
 from consult.extensions import db
@@ -35,6 +36,8 @@ def create_consultation(*, reference, title, created_by, **fields):
     deadline = fields.get("deadline_at")
     if deadline is not None and deadline.tzinfo is None:
         raise ConsultationError("The deadline must have a time zone")
+    if deadline is not None and deadline_too_far(deadline, utcnow()):
+        raise ConsultationError("The deadline must be within five years of today")
     if fields.get("letter"):
         _check_letter(fields["letter"])
     fields.setdefault("retention_days", current_app.config["DEFAULT_RETENTION_DAYS"])
@@ -161,6 +164,8 @@ def update_details(consultation, *, by, **fields):
     deadline = fields.get("deadline_at")
     if deadline is not None and deadline.tzinfo is None:
         raise ConsultationError("The deadline must have a time zone")
+    if deadline is not None and deadline_too_far(deadline, utcnow()):
+        raise ConsultationError("The deadline must be within five years of today")
     if "reminder_offsets_days" in fields:
         fields["reminder_offsets_days"] = sorted(set(fields["reminder_offsets_days"]))
     for name, value in fields.items():

@@ -11,6 +11,7 @@ from consult.consultations.letters import LetterError
 from consult.consultations.models import Consultation
 from consult.consultations.readiness import readiness_problems
 from consult.correspondence.models import Message
+from consult.dates import deadline_too_far
 from consult.db import utcnow
 from consult.directory.models import Contact, Organisation
 from consult.extensions import db
@@ -337,6 +338,8 @@ def change_deadline(consultation, new_deadline, *, by, tell_partners=False, now=
         raise IssuingError("A closed consultation's deadline cannot change")
     if new_deadline.tzinfo is None or new_deadline <= now:
         raise IssuingError("The new deadline must be in the future")
+    if deadline_too_far(new_deadline, now):
+        raise IssuingError("The new deadline must be within five years of today")
     old_deadline = consultation.deadline_at
     consultation.deadline_at = new_deadline
     expiry = link_expiry(consultation)

@@ -12,6 +12,7 @@ from consult.dates import LONDON
 from consult.directory.models import Contact, Organisation
 from consult.extensions import db
 from consult.files.services import LETTER_KINDS, UploadError, store_upload
+from consult.paging import as_id
 from consult.record import services
 from consult.record.forms import EmailReplyForm, RecordReplyForm
 from consult.record.saved_emails import EmailFileError, read_email_file
@@ -213,7 +214,8 @@ def record_consultation_email(consultation_id):
     form.request_id.choices = [(0, "Matched by the sender's address")] + [
         (request_id, name) for request_id, name in requests
     ]
-    chosen = db.session.get(Request, form.request_id.data) if form.request_id.data else None
+    request_id = as_id(form.request_id.data)
+    chosen = db.session.get(Request, request_id) if request_id else None
     _contact_choices(form, chosen if chosen and chosen.consultation_id == consultation.id else None)
     if form.validate_on_submit():
         request = _record_from_email(form, consultation, None)

@@ -1,5 +1,6 @@
 """A GOV.UK date whose day, month and year are missing from what was posted (a hand-made
-request, a broken browser) is a form error with the three boxes shown again, not a 500."""
+request, a broken browser), or a deadline thousands of years away, is a form error with
+the three boxes shown again, not a 500."""
 
 import pytest
 from sqlalchemy import func, select
@@ -64,3 +65,20 @@ def test_a_reply_keyed_in_without_the_date_it_came_is_a_form_error(client, draft
         "Enter a real date" in response.get_data(as_text=True)
     )
     assert db.session.scalar(select(func.count(Response.id))) == 0
+
+
+def test_a_deadline_in_the_year_9999_is_refused_in_the_draft_and_after_issue(client, draft):
+    officer, consultation = draft
+    far = {"deadline": ["22", "12", "9999"], "deadline_time": "08:00"}
+    deadline = consultation.deadline_at
+
+    drafting = client.post(f"/consultations/{consultation.id}/deadline-and-reminders", data=far)
+    issuing.issue(consultation, by=officer)
+    db.session.commit()
+    changing = client.post(f"/consultations/{consultation.id}/deadline", data=far)
+
+    for response in (drafting, changing):
+        assert response.status_code == 400
+        assert "within five years of today" in response.get_data(as_text=True)
+    db.session.expire_all()
+    assert consultation.deadline_at == deadline
