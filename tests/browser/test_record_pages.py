@@ -6,6 +6,7 @@ import pytest
 from playwright.sync_api import expect
 from sqlalchemy import select
 
+from consult.dates import london_datetime
 from consult.extensions import db
 from consult.issuing import services as issuing
 from consult.requests.models import Request
@@ -22,8 +23,11 @@ def issued(app):
         factories.create_organisation("Wales High School", contact_email="head@wales.example"),
         factories.create_organisation("Wingfield Academy", contact_email="head@wingfield.example"),
     ]
-    consultation = factories.create_ready_consultation(admin, schools)
-    issuing.issue(consultation, by=admin)
+    # As in 2017: letters out on 23 March, replies by 7 April.
+    consultation = factories.create_ready_consultation(
+        admin, schools, deadline=london_datetime(2017, 4, 7, 17)
+    )
+    issuing.issue(consultation, by=admin, now=london_datetime(2017, 3, 23, 9))
     db.session.commit()
     return admin, consultation
 

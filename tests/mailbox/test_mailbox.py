@@ -42,7 +42,7 @@ def test_the_mailbox_lists_what_was_sent_newest_first_and_shows_each_one(client,
 
 
 def test_the_mailbox_escapes_what_it_shows(client, sign_in):
-    sign_in("scrutiny")
+    sign_in("officer")
     send(3, text="<script>alert(1)</script>")
     name = first_email_name(client.get("/mailbox/").get_data(as_text=True))
 
