@@ -1,8 +1,9 @@
-"""Annexes built for the committee: each build is a row, its file a stored file."""
+"""Annexes built for the committee: each build is a row, its file a stored file; and the
+officer's check of each partner's letter before it is published."""
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, String, Text
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from consult.db import UTCDateTime, in_list, utcnow
@@ -31,10 +32,15 @@ class AnnexBuild(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The SHA-256 of the file built, and who published it and when.
+    sha256: Mapped[str] = mapped_column(String(64), default="")
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    published_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
     consultation = relationship("Consultation")
     stored_file = relationship("StoredFile")
-    requested_by = relationship("User")
+    requested_by = relationship("User", foreign_keys=[requested_by_id])
+    published_by = relationship("User", foreign_keys=[published_by_id])
 
     @property
     def format_name(self):
@@ -42,3 +48,32 @@ class AnnexBuild(db.Model):
 
     def __repr__(self):
         return f"<AnnexBuild {self.id} {self.format} {self.status}>"
+
+
+class LetterCheck(db.Model):
+    """What an officer decided for one partner's letter before publishing: more words to
+    take out, pages to leave out, or the whole letter left out."""
+
+    __tablename__ = "letter_checks"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    consultation_id: Mapped[int] = mapped_column(ForeignKey("consultations.id"), index=True)
+    stored_file_id: Mapped[int] = mapped_column(ForeignKey("stored_files.id"), unique=True)
+    # One word or phrase a line.
+    words: Mapped[str] = mapped_column(Text, default="")
+    # Page numbers counted from 1, separated by commas.
+    left_out_pages: Mapped[str] = mapped_column(String(500), default="")
+    left_out: Mapped[bool] = mapped_column(Boolean, default=False)
+    checked_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    checked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    stored_file = relationship("StoredFile")
+    checked_by = relationship("User")
+
+    @property
+    def word_list(self):
+        return [line.strip() for line in self.words.splitlines() if line.strip()]
+
+    @property
+    def page_numbers(self):
+        return sorted({int(part) for part in self.left_out_pages.split(",") if part.isdigit()})

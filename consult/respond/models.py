@@ -51,6 +51,8 @@ class Response(db.Model):
     alternative_option_id: Mapped[int | None] = mapped_column(ForeignKey("options.id"))
     comments: Mapped[str] = mapped_column(Text, default="")
     letter_file_id: Mapped[int | None] = mapped_column(ForeignKey("stored_files.id"))
+    # The email an officer dropped in, kept whole (quoted thread and all) for officers only.
+    source_file_id: Mapped[int | None] = mapped_column(ForeignKey("stored_files.id"))
     responder_name: Mapped[str] = mapped_column(String(200), default="")
     responder_role: Mapped[str] = mapped_column(String(200), default="")
     publication: Mapped[str] = mapped_column(String(30), default="publish")
@@ -64,7 +66,8 @@ class Response(db.Model):
 
     request = relationship("Request")
     alternative_option = relationship("Option")
-    letter_file = relationship("StoredFile")
+    letter_file = relationship("StoredFile", foreign_keys=[letter_file_id])
+    source_file = relationship("StoredFile", foreign_keys=[source_file_id])
     entered_by = relationship("User")
 
     @property
