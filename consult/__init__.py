@@ -80,6 +80,7 @@ def _register_blueprints(app):
     from consult.issuing.recipient_routes import bp as recipients_bp
     from consult.issuing.routes import bp as issuing_bp
     from consult.mailbox.routes import bp as mailbox_bp
+    from consult.publish.check_routes import bp as letter_checks_bp
     from consult.publish.routes import bp as publish_bp
     from consult.record.routes import bp as record_bp
     from consult.reminders.routes import bp as reminders_bp
@@ -98,6 +99,7 @@ def _register_blueprints(app):
         directory_bp,
         respond_bp,
         publish_bp,
+        letter_checks_bp,
         record_bp,
         retention_bp,
         review_bp,

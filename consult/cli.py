@@ -12,6 +12,7 @@ from flask.cli import with_appcontext
 from werkzeug.serving import run_simple
 
 from consult.extensions import db
+from consult.publish import letters
 
 
 @click.group("consult")
@@ -180,6 +181,11 @@ def serve_command(port, host):
         click.echo(f"  {role:<9} {email}")
     if current_app.config["MAIL_BACKEND"] == "mailbox":
         click.echo(f"Emails are kept, not sent: read them at http://localhost:{port}/mailbox/")
+    if not letters.can_read_scans():
+        click.echo(
+            "Tesseract is not installed, so scanned letters cannot be checked and are left "
+            "out of the annex (apt-get install tesseract-ocr)."
+        )
     click.echo("Press Ctrl-C to stop the web app, the worker and beat.")
     click.echo("")
     # Stopped by a signal rather than Ctrl-C (a terminal closing, `kill`), it still stops

@@ -5,6 +5,7 @@ under CI=true a missing server fails the run instead.
 """
 
 import os
+import shutil
 import socket
 from urllib.parse import urlsplit
 
@@ -13,8 +14,27 @@ import pytest
 POSTGRES_URL = os.environ.get(
     "TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 )
-REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 CHROMIUM = os.environ.get("TEST_CHROMIUM", "/usr/bin/chromium")
+
+
+def xdist_worker_number():
+    """0 for pytest-xdist's gw0, 1 for gw1...; None when the tests run in one process."""
+    name = os.environ.get("PYTEST_XDIST_WORKER", "")
+    return int(name.removeprefix("gw")) if name.startswith("gw") else None
+
+
+def _redis_url_of_this_worker(url):
+    """TEST_REDIS_URL with its database counted down by the xdist worker's number (gw1 on
+    /14 when the URL says /15), so that parallel workers never share a queue's bindings."""
+    number = xdist_worker_number()
+    if not number:
+        return url
+    parts = urlsplit(url)
+    database = int(parts.path.strip("/") or 0)
+    return parts._replace(path=f"/{(database - number) % 16}").geturl()
+
+
+REDIS_URL = _redis_url_of_this_worker(os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15"))
 
 
 def in_ci():
@@ -40,6 +60,11 @@ def redis_available():
 
 def chromium_available():
     return os.path.exists(CHROMIUM)
+
+
+def tesseract_available():
+    """Tesseract reads scanned letters before they are published (Debian's tesseract-ocr)."""
+    return shutil.which("tesseract") is not None
 
 
 def require(available, what):

@@ -32,6 +32,8 @@ KINDS = {
     "doc": ("application/msword", ".doc", "Word"),
     "xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", ".xlsx", "Excel"),
     "xls": ("application/vnd.ms-excel", ".xls", "Excel"),
+    # Only the annex is kept as a web page; an upload is never taken as one.
+    "html": ("text/html; charset=utf-8", ".html", "web page"),
 }
 LETTER_KINDS = ("pdf", "docx", "doc")
 PAPER_KINDS = ("pdf", "docx", "doc", "xlsx", "xls")

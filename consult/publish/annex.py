@@ -1,37 +1,88 @@
 """The annex "Letters from Partners": what goes in it, and the PDF and Word files.
 
-A title page, a summary table of every reply (organisation, sector, date received,
-stance, late), then each published reply in the order received: web replies set out as
-letters, letters sent as PDFs included as their own pages. Email addresses and phone
-numbers in replies are taken out; a partner who asked to publish without their name is
-not named; a reply not to be published is counted in the summary and left out after it.
+A title page, a summary table of the published replies, then each published reply in the
+order received. Everything a partner wrote passes through ``redaction.redact`` (email
+addresses, phone numbers, links and tokens of ours, withheld names, the officer's words);
+their PDF letters go in as page images with those boxes burned in, their Word letters as
+redacted text. A reply the partner asked not to publish is neither quoted nor named: the
+annex says only how many there are.
+
+The PDF is printed from ``templates/publish/annex_document.html`` by WeasyPrint, tagged
+(PDF/UA-1: structure tree, language, title, a bookmark per partner); the Word file has
+Word's own headings, a table of contents and page numbers.
 """
 
+import functools
 import io
+import tempfile
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from xml.sax.saxutils import escape
 
 from docx import Document
 from docx.enum.text import WD_BREAK
-from flask import current_app
-from pypdf import PdfReader, PdfWriter
-from pypdf.errors import PyPdfError
-from reportlab.lib import colors
-from reportlab.lib.pagesizes import A4
-from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
-from reportlab.lib.units import mm
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.ttfonts import TTFont
-from reportlab.platypus import PageBreak, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
+from docx.shared import Mm
+from flask import current_app, render_template
+from weasyprint import HTML, URLFetcher
 
 from consult.dates import format_date, format_datetime
-from consult.publish import queries
-from consult.publish.redaction import ERASED, redact
+from consult.files.services import KINDS
+from consult.publish import letters, queries, redaction
 from consult.respond.models import CHANNEL_NAMES, STANCE_NAMES
 
 TITLE = "Letters from Partners"
+SUMMARY_HEADINGS = ("Organisation", "Sector", "Received", "Stance", "Late")
+TAKEN_OUT = (
+    "Email addresses, phone numbers and links to the council's consultation service have "
+    "been taken out of every reply and letter, and so have the names of people who asked "
+    "not to be named. In letters reproduced as pages, what was taken out is blacked out."
+)
+LETTER_DPI = 150
+
+
+@dataclass
+class LetterPage:
+    number: int
+    src: str  # where the burned-in image is, for WeasyPrint
+    alt: str  # the page's own words, redacted
+    path: Path
+
+
+@dataclass
+class Letter:
+    stored_file_id: int
+    name: str
+    kind: str  # "pdf" or "docx"
+    path: Path
+    words: list[str] = field(default_factory=list)
+    left_out_pages: list[int] = field(default_factory=list)
+    left_out: bool = False
+    text: str = ""  # redacted
+    pages: list[LetterPage] = field(default_factory=list)
+    could_not_be_checked: bool = False
+    problem: str = ""
+
+    @property
+    def paragraphs(self):
+        return _paragraphs(self.text)
+
+    @property
+    def note(self):
+        if self.could_not_be_checked:
+            return (
+                f"The letter {self.name} could not be checked for personal details, so it "
+                "is not reproduced."
+            )
+        if self.kind == "pdf":
+            left_out = len(self.left_out_pages)
+            return "The letter as it was sent, with personal details blacked out" + (
+                f"; {left_out} page{'s' if left_out > 1 else ''} left out by the council."
+                if left_out
+                else "."
+            )
+        return "The text of the letter, sent as a Word file, with personal details taken out."
 
 
 @dataclass
@@ -42,17 +93,28 @@ class Reply:
     late: bool
     stance: str
     channel: str
-    published: bool
-    signed: str = ""  # who wrote it, or that they asked not to be named
+    signed: str = ""
     text: str = ""
     alternative_option: str = ""
-    letter_path: Path | None = None
-    letter_is_pdf: bool = False
-    letter_name: str = ""
+    letter: Letter | None = None
+    withheld_names: list[str] = field(default_factory=list)
 
     @property
     def received(self):
         return format_date(self.received_at, with_weekday=False)
+
+    @property
+    def paragraphs(self):
+        return _paragraphs(self.text)
+
+    @property
+    def about(self):
+        return (
+            f"{self.sector}. Received {self.received} ({self.channel.lower()})"
+            + (", after the deadline" if self.late else "")
+            + f". Stance on the preferred option: {self.stance}."
+            + (f" Prefers: {self.alternative_option}." if self.alternative_option else "")
+        )
 
 
 @dataclass
@@ -64,16 +126,45 @@ class Annex:
     deadline: str
     issued_on: str
     issued: int
-    replies: list[Reply] = field(default_factory=list)
+    replies: list[Reply] = field(default_factory=list)  # the published ones only
+    not_published: int = 0
     built_at: datetime | None = None
 
+    heading = TITLE
+    taken_out_sentence = TAKEN_OUT
+
     @property
-    def published(self):
-        return [reply for reply in self.replies if reply.published]
+    def document_title(self):
+        return f"{TITLE}: {self.title}"
+
+    @property
+    def footer(self):
+        return f"{TITLE} · {self.reference}".replace('"', "'")
+
+    @property
+    def replied(self):
+        return len(self.replies) + self.not_published
+
+    @property
+    def replied_sentence(self):
+        if not self.replied:
+            return "No partner has replied."
+        return f"{self.replied} partner{' has' if self.replied == 1 else 's have'} replied."
+
+    @property
+    def not_published_sentence(self):
+        if self.not_published == 1:
+            return "1 reply is not published, at the partner's request."
+        return f"{self.not_published} replies are not published, at the partners' request."
+
+    @property
+    def letters(self):
+        return [reply.letter for reply in self.replies if reply.letter is not None]
 
 
 def collect(consultation, *, now):
-    """The annex's contents, read from the database in two queries."""
+    """The annex's contents, read from the database in three queries; letters are listed
+    but not yet read (``prepare_letters`` does that, the slow part)."""
     counts = queries.fetch_request_counts(consultation.id)
     preferred = consultation.preferred_option
     annex = Annex(
@@ -86,39 +177,121 @@ def collect(consultation, *, now):
         issued=counts["issued"],
         built_at=now,
     )
-    folder = Path(current_app.config["UPLOAD_DIR"])
+    hosts = redaction.service_hosts()
+    checks = queries.fetch_letter_checks(consultation.id)
     for request, organisation, sector, response, alternative, letter in queries.fetch_replies(
         consultation.id
     ):
+        if response.publication == "do_not_publish":
+            annex.not_published += 1
+            continue
         anonymous = response.publication == "publish_without_name"
-        names = [response.responder_name] if anonymous else []
-        name = "" if response.responder_name == ERASED else response.responder_name
+        withheld = [response.responder_name] if anonymous and response.responder_name else []
+        name = "" if response.responder_name == redaction.ERASED else response.responder_name
         if anonymous:
             signed = "The writer asked not to be named."
         else:
             signed = ", ".join(part for part in (name, response.responder_role) if part)
-        annex.replies.append(
-            Reply(
-                organisation=organisation,
-                sector=sector,
-                received_at=request.responded_at,
-                late=bool(
-                    consultation.deadline_at and request.responded_at > consultation.deadline_at
-                ),
-                stance=STANCE_NAMES[response.stance],
-                channel=CHANNEL_NAMES[response.channel],
-                published=response.publication != "do_not_publish",
-                signed=redact(signed, names=names),
-                text=redact(response.comments, names=names),
-                alternative_option=alternative or "",
-                letter_path=folder / letter.storage_name
-                if letter is not None and letter.erased_at is None
-                else None,
-                letter_is_pdf=letter is not None and letter.content_type == "application/pdf",
-                letter_name=letter.original_filename if letter is not None else "",
-            )
+        reply = Reply(
+            organisation=organisation,
+            sector=sector,
+            received_at=request.responded_at,
+            late=bool(consultation.deadline_at and request.responded_at > consultation.deadline_at),
+            stance=STANCE_NAMES[response.stance],
+            channel=CHANNEL_NAMES[response.channel],
+            signed=redaction.redact(signed, names=withheld, service_hosts=hosts),
+            text=redaction.redact(response.comments, names=withheld, service_hosts=hosts),
+            alternative_option=alternative or "",
+            withheld_names=withheld,
         )
+        if letter is not None and letter.erased_at is None:
+            check = checks.get(letter.id)
+            reply.letter = Letter(
+                stored_file_id=letter.id,
+                name=letter.original_filename,
+                kind=kind_of(letter),
+                path=upload_path(letter),
+                words=check.word_list if check else [],
+                left_out_pages=check.page_numbers if check else [],
+                left_out=bool(check and check.left_out),
+            )
+            if reply.letter.left_out:
+                reply.letter = None
+        annex.replies.append(reply)
     return annex
+
+
+def upload_path(stored):
+    return Path(current_app.config["UPLOAD_DIR"]) / stored.storage_name
+
+
+def kind_of(stored):
+    """ "pdf", "docx", "doc" (or another kind we keep) from a stored file's type."""
+    return next(
+        (kind for kind, (mimetype, *_) in KINDS.items() if mimetype == stored.content_type), ""
+    )
+
+
+def examine(letter, reply):
+    """What redaction finds in one of the annex's letters; a kind it cannot read (an old
+    Word .doc) could not be checked, and is not reproduced."""
+    if letter.kind not in ("pdf", "docx"):
+        return letters.ExaminedLetter(
+            kind=letter.kind,
+            pages=[],
+            text="",
+            could_not_be_checked=True,
+            problem="Consult cannot read this kind of file to check it.",
+        )
+    return _examine(
+        str(letter.path),
+        letter.kind,
+        tuple(reply.withheld_names),
+        tuple(letter.words),
+        redaction.service_hosts(),
+    )
+
+
+# A stored file never changes (it is kept under a name of its own), so what redaction finds
+# in it depends only on these arguments: the check page's images and the build reuse it.
+@functools.lru_cache(maxsize=64)
+def _examine(path, kind, names, words, hosts):
+    return letters.examine(Path(path), kind, names=names, words=words, service_hosts=hosts)
+
+
+def prepare_letters(annex, folder, *, with_pages=True):
+    """Read and redact each letter; with ``with_pages``, burn its PDF pages into images
+    in ``folder``. Yields after each reply, so the caller can show progress."""
+    for reply in annex.replies:
+        letter = reply.letter
+        if letter is not None:
+            examined = examine(letter, reply)
+            letter.text = examined.text
+            letter.could_not_be_checked = examined.could_not_be_checked
+            letter.problem = examined.problem
+            if with_pages and letter.kind == "pdf" and not examined.could_not_be_checked:
+                texts = {page.number: page.text for page in examined.pages}
+                for number, png in letters.burned_pages(
+                    letter.path, examined, leave_out=letter.left_out_pages, dpi=LETTER_DPI
+                ):
+                    path = Path(folder) / f"letter-{letter.stored_file_id}-{number}.png"
+                    path.write_bytes(png)
+                    alt = redaction.redact(
+                        texts.get(number, ""),
+                        names=reply.withheld_names,
+                        words=letter.words,
+                        service_hosts=redaction.service_hosts(),
+                    )
+                    letter.pages.append(
+                        LetterPage(
+                            number=number,
+                            src=path.resolve().as_uri(),
+                            alt=" ".join(alt.split())
+                            or f"Page {number} of the letter: no words could be read from it.",
+                            path=path,
+                        )
+                    )
+        yield reply
 
 
 def summary_rows(annex):
@@ -127,14 +300,11 @@ def summary_rows(annex):
             reply.organisation,
             reply.sector,
             reply.received,
-            reply.stance + ("" if reply.published else " (reply not published, at its request)"),
+            reply.stance,
             "Late" if reply.late else "",
         )
         for reply in annex.replies
     ]
-
-
-SUMMARY_HEADINGS = ("Organisation", "Sector", "Received", "Stance", "Late")
 
 
 def _paragraphs(text):
@@ -143,234 +313,173 @@ def _paragraphs(text):
     ]
 
 
-# PDF, with ReportLab for the pages we write and pypdf to add the letters partners sent
-
-
-def render_pdf(annex, *, progress=lambda done: None):
-    """The annex as PDF bytes; ``progress`` is told after each reply."""
-    writer = PdfWriter()
-    writer.append(PdfReader(io.BytesIO(_pdf_pages(annex, _opening_story(annex)))))
-    for done, reply in enumerate(annex.published, start=1):
-        writer.append(PdfReader(io.BytesIO(_pdf_pages(annex, _reply_story(reply)))))
-        if reply.letter_path is not None and reply.letter_is_pdf:
-            try:
-                writer.append(PdfReader(reply.letter_path))
-            except (OSError, PyPdfError, ValueError, KeyError):
-                note = f"The letter {reply.letter_name} could not be read, so is not included."
-                writer.append(PdfReader(io.BytesIO(_pdf_pages(annex, [_styles()["body"](note)]))))
-        progress(done)
-    writer.add_metadata({"/Title": f"{TITLE}: {annex.title}", "/Subject": annex.reference})
-    buffer = io.BytesIO()
-    writer.write(buffer)
-    return buffer.getvalue()
-
-
-def _styles():
-    sheet = getSampleStyleSheet()
-    body = ParagraphStyle(
-        "body", parent=sheet["BodyText"], fontName=_font(), fontSize=11, leading=15, spaceAfter=8
+def render_html(annex, *, with_letter_pages=False):
+    """The annex as one HTML document: the preview, and what the PDF is printed from."""
+    return render_template(
+        "publish/annex_document.html",
+        annex=annex,
+        headings=SUMMARY_HEADINGS,
+        rows=summary_rows(annex),
+        with_letter_pages=with_letter_pages,
     )
-    bold = ParagraphStyle("bold", parent=body, fontName=_font(bold=True))
-    small = ParagraphStyle("small", parent=body, fontSize=9, leading=12)
-    title = ParagraphStyle("title", parent=bold, fontSize=26, leading=32, spaceAfter=18)
-    heading = ParagraphStyle("heading", parent=bold, fontSize=16, leading=20, spaceAfter=10)
-
-    def make(style):
-        return lambda text: Paragraph(_escape(text), style)
-
-    return {
-        "body": make(body),
-        "bold": make(bold),
-        "small": make(small),
-        "title": make(title),
-        "heading": make(heading),
-        "small_style": small,
-    }
 
 
-_FONTS = {}
+def build_html(annex, *, progress=lambda done: None):
+    """The annex as a web page, letters as their redacted text; ``progress`` as for PDF."""
+    with tempfile.TemporaryDirectory(prefix="annex-") as folder:
+        for done, _reply in enumerate(prepare_letters(annex, folder, with_pages=False), start=1):
+            progress(done)
+    return render_html(annex).encode("utf-8")
 
 
-def _font(bold=False):
-    """A TrueType font with the characters partners write (curly quotes, accents, dashes):
-    DejaVu Sans where the system has it, else the Vera font that ReportLab ships."""
-    if not _FONTS:
-        candidates = [
-            (
-                "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
-                "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf",
-            ),
-            ("Vera.ttf", "VeraBd.ttf"),
-        ]
-        for regular, heavy in candidates:
-            try:
-                pdfmetrics.registerFont(TTFont("AnnexSans", regular))
-                pdfmetrics.registerFont(TTFont("AnnexSans-Bold", heavy))
-            except Exception:  # noqa: S112 - try the next font
-                continue
-            _FONTS.update(regular="AnnexSans", bold="AnnexSans-Bold")
-            break
-        else:
-            _FONTS.update(regular="Helvetica", bold="Helvetica-Bold")
-    return _FONTS["bold" if bold else "regular"]
+# PDF, printed from the HTML by WeasyPrint
 
 
-def _escape(text):
-    return escape(text).replace("\n", "<br/>")
+def build_pdf(annex, *, progress=lambda done: None):
+    """The annex as tagged PDF bytes; ``progress`` is told after each reply's letter."""
+    with tempfile.TemporaryDirectory(prefix="annex-") as folder:
+        for done, _reply in enumerate(prepare_letters(annex, folder), start=1):
+            progress(done)
+        return render_pdf(annex, folder)
 
 
-def _opening_story(annex):
-    styles = _styles()
-    story = [
-        Spacer(1, 40 * mm),
-        styles["title"](TITLE),
-        styles["heading"](annex.title),
-        styles["body"](f"Reference: {annex.reference}"),
-    ]
-    if annex.issued_on:
-        story.append(
-            styles["body"](f"The council wrote to {annex.issued} partners on {annex.issued_on}.")
-        )
-    if annex.deadline:
-        story.append(styles["body"](f"Replies were asked for by {annex.deadline}."))
-    if annex.preferred_option:
-        story.append(styles["body"](f"The preferred option: {annex.preferred_option}."))
-    story.append(
-        styles["body"](
-            f"{len(annex.replies)} partners replied. Email addresses and phone numbers have "
-            "been taken out of their replies. Replies that partners asked not to be published "
-            "are counted in the summary but not reproduced."
-        )
+def render_pdf(annex, folder):
+    html = render_html(annex, with_letter_pages=True)
+    # Only the burned-in letter pages in ``folder`` are read; nothing from the network.
+    fetcher = URLFetcher(allowed_protocols=("file",))
+    document = HTML(
+        string=html, base_url=Path(folder).resolve().as_uri() + "/", url_fetcher=fetcher
     )
-    story += [PageBreak(), styles["heading"]("Summary of replies")]
-    small = styles["small"]
-    rows = [[styles["bold"](heading) for heading in SUMMARY_HEADINGS]]
-    rows += [[small(cell) for cell in row] for row in summary_rows(annex)]
-    if len(rows) == 1:
-        rows.append([small("No replies were received."), "", "", "", ""])
-    table = Table(rows, colWidths=[55 * mm, 32 * mm, 27 * mm, 48 * mm, 14 * mm], repeatRows=1)
-    table.setStyle(
-        TableStyle(
-            [
-                ("VALIGN", (0, 0), (-1, -1), "TOP"),
-                ("LINEBELOW", (0, 0), (-1, -1), 0.5, colors.HexColor("#b1b4b6")),
-                ("BOTTOMPADDING", (0, 0), (-1, -1), 4),
-            ]
-        )
-    )
-    story.append(table)
-    return story
-
-
-def _reply_story(reply):
-    styles = _styles()
-    story = [
-        styles["heading"](reply.organisation),
-        styles["small"](
-            f"{reply.sector}. Received {reply.received} ({reply.channel.lower()})"
-            + (", after the deadline" if reply.late else "")
-            + f". Stance on the preferred option: {reply.stance}."
-            + (f" Prefers: {reply.alternative_option}." if reply.alternative_option else "")
-        ),
-    ]
-    story += [styles["body"](paragraph) for paragraph in _paragraphs(reply.text)]
-    if reply.signed:
-        story.append(styles["bold"](reply.signed))
-    if reply.letter_path is not None:
-        if reply.letter_is_pdf:
-            story.append(styles["small"]("The organisation's letter follows, as it was sent."))
-        else:
-            story.append(
-                styles["small"](
-                    f"The organisation also sent a letter as a Word file ({reply.letter_name})."
-                )
-            )
-    return story
-
-
-def _pdf_pages(annex, story):
-    def footer(canvas, _document):
-        canvas.saveState()
-        canvas.setFont(_font(), 8)
-        canvas.drawString(20 * mm, 12 * mm, f"{TITLE} · {annex.reference}")
-        canvas.restoreState()
-
-    buffer = io.BytesIO()
-    document = SimpleDocTemplate(
-        buffer,
-        pagesize=A4,
-        leftMargin=20 * mm,
-        rightMargin=20 * mm,
-        topMargin=20 * mm,
-        bottomMargin=20 * mm,
-        title=f"{TITLE}: {annex.title}",
-    )
-    document.build(story, onFirstPage=footer, onLaterPages=footer)
-    return buffer.getvalue()
+    return document.write_pdf(pdf_variant="pdf/ua-1")
 
 
 # Word, with python-docx
 
 
-def render_docx(annex, *, progress=lambda done: None):
+def build_docx(annex, *, progress=lambda done: None):
+    """The annex as a Word file; ``progress`` is told after each reply."""
+    with tempfile.TemporaryDirectory(prefix="annex-") as folder:
+        for done, _reply in enumerate(prepare_letters(annex, folder, with_pages=False), start=1):
+            progress(done)
+    return render_docx(annex)
+
+
+def render_docx(annex):
     document = Document()
-    document.core_properties.title = f"{TITLE}: {annex.title}"
+    document.core_properties.title = annex.document_title
+    document.core_properties.language = "en-GB"
+    _page_numbers(document)
     document.add_heading(TITLE, level=0)
     document.add_heading(annex.title, level=1)
     document.add_paragraph(f"Reference: {annex.reference}")
     if annex.issued_on:
         document.add_paragraph(
-            f"The council wrote to {annex.issued} partners on {annex.issued_on}."
+            f"The council wrote to {annex.issued} partner{'' if annex.issued == 1 else 's'} "
+            f"on {annex.issued_on}."
         )
     if annex.deadline:
         document.add_paragraph(f"Replies were asked for by {annex.deadline}.")
     if annex.preferred_option:
         document.add_paragraph(f"The preferred option: {annex.preferred_option}.")
-    document.add_paragraph(
-        f"{len(annex.replies)} partners replied. Email addresses and phone numbers have been "
-        "taken out of their replies. Replies that partners asked not to be published are "
-        "counted in the summary but not reproduced."
-    )
-    document.add_page_break()
+    document.add_paragraph(annex.replied_sentence)
+    document.add_heading("What has been taken out", level=2)
+    document.add_paragraph(TAKEN_OUT)
+    if annex.not_published:
+        document.add_paragraph(annex.not_published_sentence)
+    document.add_heading("Contents", level=2)
+    _table_of_contents(document)
+
+    _page_break(document)
     document.add_heading("Summary of replies", level=1)
-    table = document.add_table(rows=1, cols=len(SUMMARY_HEADINGS))
-    table.style = "Table Grid"
-    for cell, heading in zip(table.rows[0].cells, SUMMARY_HEADINGS, strict=True):
-        cell.text = heading
-    for row in summary_rows(annex):
-        for cell, value in zip(table.add_row().cells, row, strict=True):
-            cell.text = value
-    for done, reply in enumerate(annex.published, start=1):
-        document.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
+    if annex.replies:
+        table = document.add_table(rows=1, cols=len(SUMMARY_HEADINGS))
+        table.style = "Table Grid"
+        _repeat_header(table.rows[0])
+        for cell, heading in zip(table.rows[0].cells, SUMMARY_HEADINGS, strict=True):
+            cell.text = heading
+        for row in summary_rows(annex):
+            for cell, value in zip(table.add_row().cells, row, strict=True):
+                cell.text = value
+    else:
+        document.add_paragraph("No replies are published.")
+    if annex.not_published:
+        document.add_paragraph(annex.not_published_sentence)
+
+    for reply in annex.replies:
+        _page_break(document)
         document.add_heading(reply.organisation, level=1)
-        document.add_paragraph(
-            f"{reply.sector}. Received {reply.received} ({reply.channel.lower()})"
-            + (", after the deadline" if reply.late else "")
-            + f". Stance on the preferred option: {reply.stance}."
-            + (f" Prefers: {reply.alternative_option}." if reply.alternative_option else "")
-        )
-        for paragraph in _paragraphs(reply.text):
+        document.add_paragraph(reply.about)
+        for paragraph in reply.paragraphs:
             document.add_paragraph(paragraph)
-        if reply.letter_path is not None and reply.letter_is_pdf:
-            document.add_paragraph("The organisation's letter, as text taken from the PDF it sent:")
-            for paragraph in _paragraphs(_letter_text(reply)):
-                document.add_paragraph(paragraph)
-        elif reply.letter_path is not None:
-            document.add_paragraph(
-                f"The organisation also sent a letter as a Word file ({reply.letter_name})."
-            )
         if reply.signed:
             document.add_paragraph().add_run(reply.signed).bold = True
-        progress(done)
+        letter = reply.letter
+        if letter is not None:
+            document.add_heading("The organisation's letter", level=2)
+            if letter.could_not_be_checked:
+                document.add_paragraph(letter.note)
+            else:
+                document.add_paragraph(
+                    "The text of the letter, with personal details taken out."
+                    + (
+                        " The letter's pages are reproduced in the PDF annex."
+                        if letter.kind == "pdf"
+                        else ""
+                    )
+                )
+                for paragraph in letter.paragraphs:
+                    document.add_paragraph(paragraph)
     buffer = io.BytesIO()
     document.save(buffer)
     return buffer.getvalue()
 
 
-def _letter_text(reply):
-    try:
-        reader = PdfReader(reply.letter_path)
-        text = "\n\n".join(page.extract_text() or "" for page in reader.pages)
-    except (OSError, PyPdfError, ValueError, KeyError):
-        return f"The letter {reply.letter_name} could not be read."
-    return redact(text)
+def _page_break(document):
+    document.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
+
+
+def _field(paragraph, instruction, placeholder=""):
+    """A Word field (a table of contents, a page number) that Word fills in on opening."""
+    run = paragraph.add_run()
+    begin = OxmlElement("w:fldChar")
+    begin.set(qn("w:fldCharType"), "begin")
+    code = OxmlElement("w:instrText")
+    code.set(qn("xml:space"), "preserve")
+    code.text = instruction
+    separate = OxmlElement("w:fldChar")
+    separate.set(qn("w:fldCharType"), "separate")
+    shown = OxmlElement("w:t")
+    shown.text = placeholder
+    end = OxmlElement("w:fldChar")
+    end.set(qn("w:fldCharType"), "end")
+    for element in (begin, code, separate, shown, end):
+        run._r.append(element)
+
+
+def _table_of_contents(document):
+    _field(
+        document.add_paragraph(),
+        r'TOC \o "1-1" \h \z \u',
+        "The contents are filled in when the document is opened in Word.",
+    )
+    # Ask Word to fill in the fields when the file is opened.
+    update = OxmlElement("w:updateFields")
+    update.set(qn("w:val"), "true")
+    document.settings.element.append(update)
+
+
+def _page_numbers(document):
+    section = document.sections[0]
+    section.page_height, section.page_width = Mm(297), Mm(210)
+    footer = section.footer.paragraphs[0]
+    footer.add_run(f"{TITLE} · {document.core_properties.title.split(': ', 1)[-1]} · Page ")
+    _field(footer, "PAGE", "1")
+    footer.add_run(" of ")
+    _field(footer, "NUMPAGES", "1")
+
+
+def _repeat_header(row):
+    properties = row._tr.get_or_add_trPr()
+    header = OxmlElement("w:tblHeader")
+    header.set(qn("w:val"), "true")
+    properties.append(header)

@@ -9,7 +9,9 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from consult.db import UTCDateTime, in_list, utcnow
 from consult.extensions import db
 
-ANNEX_FORMATS = {"pdf": "PDF", "docx": "Word"}
+# The HTML is the same document as the PDF, for a council to put on its website as a page.
+ANNEX_FORMATS = {"pdf": "PDF", "docx": "Word", "html": "web page (HTML)"}
+ANNEX_EXTENSIONS = {"pdf": "pdf", "docx": "docx", "html": "html"}
 BUILD_STATES = ("queued", "building", "done", "failed")
 
 
@@ -32,8 +34,7 @@ class AnnexBuild(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    # The SHA-256 of the file built, and who published it and when.
-    sha256: Mapped[str] = mapped_column(String(64), default="")
+    # Who published the file built, and when (its SHA-256 is the stored file's).
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     published_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 

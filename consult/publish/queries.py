@@ -8,6 +8,7 @@ from consult.correspondence.models import Message
 from consult.directory.models import Contact, Organisation, Sector
 from consult.extensions import db
 from consult.files.models import StoredFile
+from consult.publish.models import LetterCheck
 from consult.requests.models import RecipientLink, Request
 from consult.respond.models import Response
 
@@ -103,3 +104,43 @@ def fetch_log_rows(consultation_id):
         )
         for request, organisation, sector, response, alternative_name in requests
     ]
+
+
+def fetch_letter_checks(consultation_id):
+    """The officer's check of each letter, by the letter's stored file id."""
+    return {
+        check.stored_file_id: check
+        for check in db.session.scalars(
+            select(LetterCheck).where(LetterCheck.consultation_id == consultation_id)
+        )
+    }
+
+
+def _letters_query(consultation_id):
+    return (
+        select(Request, Organisation.name.label("organisation"), Response, StoredFile)
+        .join(Organisation, Organisation.id == Request.organisation_id)
+        .join(
+            Response,
+            and_(Response.request_id == Request.id, Response.version == Request.response_version),
+        )
+        .join(StoredFile, StoredFile.id == Response.letter_file_id)
+        .where(
+            Request.consultation_id == consultation_id,
+            Response.publication != "do_not_publish",
+            StoredFile.erased_at.is_(None),
+        )
+    )
+
+
+def fetch_letters(consultation_id):
+    """The letters the annex would reproduce: each reply's current letter, when the reply
+    may be published, by organisation. One query."""
+    return db.session.execute(_letters_query(consultation_id).order_by(Organisation.name)).all()
+
+
+def fetch_letter(consultation_id, stored_file_id):
+    """One of those letters, or None when the file is no such letter."""
+    return db.session.execute(
+        _letters_query(consultation_id).where(StoredFile.id == stored_file_id)
+    ).first()

@@ -12,7 +12,7 @@ from consult.exports import csv_text, xlsx_bytes
 from consult.extensions import db
 from consult.files.services import send_stored_file
 from consult.publish import queries, services
-from consult.publish.forms import AnnexForm
+from consult.publish.forms import AnnexForm, PublishForm
 from consult.publish.models import AnnexBuild
 from consult.requests.models import OUTSTANDING_STATES
 from consult.respond.models import CHANNEL_NAMES, STANCE_NAMES
@@ -123,6 +123,8 @@ def log_xlsx(consultation_id):
 
 def _annex_page(consultation, form):
     builds = services.fetch_builds(consultation.id)
+    letters = queries.fetch_letters(consultation.id)
+    checks = queries.fetch_letter_checks(consultation.id)
     return render_template(
         "publish/annex.html",
         consultation=consultation,
@@ -131,7 +133,10 @@ def _annex_page(consultation, form):
             (build for build in builds if build.status in ("queued", "building")), None
         ),
         form=form,
+        publish_form=PublishForm(),
         counts=queries.fetch_request_counts(consultation.id),
+        letters=len(letters),
+        unchecked=sum(1 for *_rest, stored in letters if stored.id not in checks),
     )
 
 
@@ -177,3 +182,24 @@ def download_annex(build_id):
         flash("That annex is not ready yet.", "info")
         return redirect(url_for("publish.annex", consultation_id=build.consultation_id))
     return send_stored_file(build.stored_file)
+
+
+@bp.route("/annexes/<int:build_id>/publish", methods=["POST"])
+@officers_only
+def publish_annex(build_id):
+    build = db.get_or_404(AnnexBuild, build_id)
+    form = PublishForm()
+    if form.validate_on_submit():
+        try:
+            services.publish_build(build, by=current_user)
+        except services.PublishError as error:
+            db.session.rollback()
+            flash(str(error), "info")
+        else:
+            db.session.commit()
+            flash(
+                f"The {build.format_name} annex is recorded as published, with its SHA-256 "
+                f"{build.stored_file.sha256[:12]}….",
+                "success",
+            )
+    return redirect(url_for("publish.annex", consultation_id=build.consultation_id))

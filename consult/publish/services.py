@@ -18,7 +18,7 @@ class PublishError(ValueError):
 
 def request_annex(consultation, annex_format, *, by=None):
     if annex_format not in ANNEX_FORMATS:
-        raise PublishError("Choose PDF or Word")
+        raise PublishError("Choose PDF, Word or web page")
     if consultation.state == "draft":
         raise PublishError("A draft consultation has no replies to publish yet.")
     build = AnnexBuild(
@@ -53,7 +53,7 @@ def build_annex(build, *, on_progress=lambda: None):
     ``build.done`` updated, so the caller can commit and the page can show it."""
     consultation = build.consultation
     annex = annexes.collect(consultation, now=utcnow())
-    build.total = len(annex.published)
+    build.total = len(annex.replies)
     build.done = 0
     on_progress()
 
@@ -62,7 +62,11 @@ def build_annex(build, *, on_progress=lambda: None):
         build.updated_at = utcnow()
         on_progress()
 
-    render = annexes.render_pdf if build.format == "pdf" else annexes.render_docx
+    render = {
+        "pdf": annexes.build_pdf,
+        "docx": annexes.build_docx,
+        "html": annexes.build_html,
+    }[build.format]
     data = render(annex, progress=progress)
     filename = f"Letters from Partners {consultation.reference}"
     build.stored_file = store_bytes(data, filename, build.format)
@@ -75,7 +79,30 @@ def build_annex(build, *, on_progress=lambda: None):
         what="annex",
         format=build.format,
         build_id=build.id,
-        replies=len(annex.replies),
+        replies=annex.replied,
+        published_replies=len(annex.replies),
+        sha256=build.stored_file.sha256,
+    )
+    return build
+
+
+def publish_build(build, *, by):
+    """Note that ``build``'s file is the one the council publishes: who, when, and the
+    file's SHA-256 in the audit trail."""
+    if build.status != "done" or build.stored_file is None:
+        raise PublishError("Only an annex that has been built can be published.")
+    if build.published_at is not None:
+        raise PublishError("This annex has already been published.")
+    build.published_at = utcnow()
+    build.published_by = by
+    audit.record(
+        "annex published",
+        user=by,
+        consultation=build.consultation,
+        build_id=build.id,
+        format=build.format,
+        file=build.stored_file.original_filename,
+        sha256=build.stored_file.sha256,
     )
     return build
 

@@ -1,7 +1,7 @@
 """publish safely
 
 An emailed reply keeps its original file for officers; each partner's letter has the
-officer's check before publishing; an annex notes its SHA-256 and who published it.
+officer's check before publishing; an annex notes who published it, and may be built as a web page too.
 
 Revision ID: a2cc5847d0c6
 Revises: 8a2d4e6f1c35
@@ -41,10 +41,11 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_letter_checks_consultation_id'), ['consultation_id'], unique=False)
 
     with op.batch_alter_table('annex_builds', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('sha256', sa.String(length=64), nullable=False, server_default=''))
         batch_op.add_column(sa.Column('published_at', consult.db.UTCDateTime(timezone=True), nullable=True))
         batch_op.add_column(sa.Column('published_by_id', sa.Integer(), nullable=True))
         batch_op.create_foreign_key(batch_op.f('fk_annex_builds_published_by_id_users'), 'users', ['published_by_id'], ['id'])
+        batch_op.drop_constraint('ck_annex_builds_format', type_='check')
+        batch_op.create_check_constraint('format', "format IN ('pdf', 'docx', 'html')")
 
     with op.batch_alter_table('responses', schema=None) as batch_op:
         batch_op.add_column(sa.Column('source_file_id', sa.Integer(), nullable=True))
@@ -60,8 +61,9 @@ def downgrade():
     with op.batch_alter_table('annex_builds', schema=None) as batch_op:
         batch_op.drop_constraint(batch_op.f('fk_annex_builds_published_by_id_users'), type_='foreignkey')
         batch_op.drop_column('published_by_id')
+        batch_op.drop_constraint('ck_annex_builds_format', type_='check')
+        batch_op.create_check_constraint('format', "format IN ('pdf', 'docx')")
         batch_op.drop_column('published_at')
-        batch_op.drop_column('sha256')
 
     with op.batch_alter_table('letter_checks', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_letter_checks_consultation_id'))

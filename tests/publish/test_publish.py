@@ -177,11 +177,11 @@ def test_consent_to_publish_and_anonymity_are_honoured(open_consultation):
     assert "[name withheld] writes" in text and "asked not to be named" in text
     assert "Supports with reservations" in text
     assert "must not appear" not in text and "Jo Bloggs" not in text
-    assert "Wingfield Academy" in text  # counted in the summary
-    assert "reply not published, at its request" in text
+    assert "Wingfield Academy" not in text  # not named, only counted
+    assert "1 reply is not published, at the partner's request." in text
 
 
-def test_a_pdf_letter_is_included_as_its_own_pages_and_word_has_the_same_replies(
+def test_a_pdf_letter_is_reproduced_as_its_pages_and_word_has_the_same_replies(
     open_consultation,
 ):
     consultation, requests = open_consultation
@@ -193,9 +193,9 @@ def test_a_pdf_letter_is_included_as_its_own_pages_and_word_has_the_same_replies
 
     _build, pdf = build(consultation)
     reader, text = pdf_text(pdf)
-    blank_pages = [page for page in reader.pages if not page.extract_text().strip()]
-    assert len(blank_pages) == 1  # the sample letter is one blank page, appended as is
-    assert "The organisation's letter follows" in text
+    # The sample letter is one blank page: it goes in as one picture of that page.
+    assert "The letter as it was sent, with personal details blacked out." in text
+    assert "page 1 of the letter" in text
 
     _build, docx = build(consultation, "docx")
     document = Document(io.BytesIO(docx))
@@ -244,7 +244,7 @@ def test_a_draft_has_no_annex(app):
     draft = factories.create_ready_consultation(officer, [factories.create_organisation()])
     with pytest.raises(services.PublishError):
         services.request_annex(draft, "pdf")
-    with pytest.raises(services.PublishError, match="PDF or Word"):
+    with pytest.raises(services.PublishError, match="PDF, Word or web page"):
         services.request_annex(draft, "odt")
 
 
