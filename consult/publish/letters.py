@@ -14,6 +14,7 @@ rendered page lands on what was found.
 import io
 import math
 import os
+import shutil
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -97,6 +98,11 @@ def examine(path, kind, *, names=(), words=(), service_hosts=()):
     if kind == "docx":
         return _examine_docx(Path(path), rules)
     raise ValueError(f"a letter is a pdf or a docx, not {kind!r}")
+
+
+def can_read_scans():
+    """Whether Tesseract is installed, without which no scan can be checked."""
+    return shutil.which(pytesseract.pytesseract.tesseract_cmd) is not None
 
 
 def page_image(path, page_number, boxes, *, dpi=100, burn=True):

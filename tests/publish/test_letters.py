@@ -4,7 +4,6 @@ that keep none of the original text."""
 import io
 import math
 import os
-import shutil
 
 import pdfplumber
 import pytesseract
@@ -12,7 +11,7 @@ import pytest
 from PIL import Image
 from pypdf import PdfReader
 
-from consult.publish.letters import PAD, burned_pages, examine, page_image
+from consult.publish.letters import PAD, burned_pages, can_read_scans, examine, page_image
 from consult.publish.redaction import EMAIL_REMOVED, NAME_WITHHELD, PHONE_REMOVED
 from tests.publish import letter_fixtures as letters
 from tests.services import require
@@ -22,7 +21,7 @@ NAMES = (letters.NAME,)
 
 def tesseract():
     """Skip, or under CI fail, a test that needs Tesseract when it is not installed."""
-    require(shutil.which(pytesseract.pytesseract.tesseract_cmd), "Tesseract")
+    require(can_read_scans(), "Tesseract")
 
 
 @pytest.fixture
@@ -218,6 +217,7 @@ def test_a_scan_cannot_be_checked_without_tesseract(letter_pdf, tmp_path, monkey
 
     letter = examine(scan, "pdf")
 
+    assert not can_read_scans()
     assert letter.could_not_be_checked and letter.found == 0
     assert letter.problem == (
         "Page 1 is a scan and text recognition (Tesseract) is not installed on this server, "
