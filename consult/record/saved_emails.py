@@ -30,8 +30,9 @@ class ReceivedEmail:
     sender_address: str
     sent_at: object  # an aware datetime, or None when the email has no date
     subject: str
-    text: str
+    text: str  # the plain-text body, or the HTML body's text when there is no plain one
     attachments: list[tuple[str, bytes]] = field(default_factory=list)
+    html: str = ""  # the HTML body as sent, if there is one: it can mark the quoted thread
 
 
 def read_email_file(data):
@@ -51,6 +52,7 @@ def read_email_file(data):
         subject=_one_line(str(message.get("Subject", "")))[:300],
         text=_text(message),
         attachments=_attachments(message),
+        html=_content(message.get_body(preferencelist=("html",))),
     )
 
 
@@ -122,18 +124,29 @@ class _TextOfHtml(HTMLParser):
         return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
 
 
-def _text(message):
-    body = message.get_body(preferencelist=("plain", "html"))
+def text_of_html(html):
+    """The text a reader sees in an HTML body: one line for each paragraph or break."""
+    parser = _TextOfHtml()
+    parser.feed(html)
+    parser.close()
+    return parser.text()
+
+
+def _content(body):
     if body is None:
         return ""
     try:
         content = body.get_content()
     except (LookupError, ValueError, AttributeError):
         content = (body.get_payload(decode=True) or b"").decode("utf-8", "replace")
-    if body.get_content_type() == "text/html":
-        parser = _TextOfHtml()
-        parser.feed(content)
-        content = parser.text()
+    return content if isinstance(content, str) else ""
+
+
+def _text(message):
+    body = message.get_body(preferencelist=("plain", "html"))
+    content = _content(body)
+    if body is not None and body.get_content_type() == "text/html":
+        content = text_of_html(content)
     return content.replace("\r\n", "\n").strip()[:20_000]
 
 
