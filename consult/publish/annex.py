@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
+import pypdfium2
 from docx import Document
 from docx.enum.text import WD_BREAK
 from docx.oxml import OxmlElement
@@ -271,9 +272,14 @@ def prepare_letters(annex, folder, *, with_pages=True):
             letter.problem = examined.problem
             if with_pages and letter.kind == "pdf" and not examined.could_not_be_checked:
                 texts = {page.number: page.text for page in examined.pages}
-                for number, png in letters.burned_pages(
-                    letter.path, examined, leave_out=letter.left_out_pages, dpi=LETTER_DPI
-                ):
+                try:
+                    burned = letters.burned_pages(
+                        letter.path, examined, leave_out=letter.left_out_pages, dpi=LETTER_DPI
+                    )
+                except pypdfium2.PdfiumError:
+                    letter.could_not_be_checked = True
+                    burned = []
+                for number, png in burned:
                     path = Path(folder) / f"letter-{letter.stored_file_id}-{number}.png"
                     path.write_bytes(png)
                     alt = redaction.redact(

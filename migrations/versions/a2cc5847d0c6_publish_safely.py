@@ -44,7 +44,7 @@ def upgrade():
         batch_op.add_column(sa.Column('published_at', consult.db.UTCDateTime(timezone=True), nullable=True))
         batch_op.add_column(sa.Column('published_by_id', sa.Integer(), nullable=True))
         batch_op.create_foreign_key(batch_op.f('fk_annex_builds_published_by_id_users'), 'users', ['published_by_id'], ['id'])
-        batch_op.drop_constraint('ck_annex_builds_format', type_='check')
+        batch_op.drop_constraint('format', type_='check')
         batch_op.create_check_constraint('format', "format IN ('pdf', 'docx', 'html')")
 
     with op.batch_alter_table('responses', schema=None) as batch_op:
@@ -61,7 +61,7 @@ def downgrade():
     with op.batch_alter_table('annex_builds', schema=None) as batch_op:
         batch_op.drop_constraint(batch_op.f('fk_annex_builds_published_by_id_users'), type_='foreignkey')
         batch_op.drop_column('published_by_id')
-        batch_op.drop_constraint('ck_annex_builds_format', type_='check')
+        batch_op.drop_constraint('format', type_='check')
         batch_op.create_check_constraint('format', "format IN ('pdf', 'docx')")
         batch_op.drop_column('published_at')
 
