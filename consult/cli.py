@@ -12,7 +12,7 @@ from flask.cli import with_appcontext
 from werkzeug.serving import run_simple
 
 from consult.extensions import db
-from consult.publish import letters
+from consult.redaction import letters
 
 
 @click.group("consult")

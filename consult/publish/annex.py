@@ -28,9 +28,11 @@ from docx.shared import Mm
 from flask import current_app, render_template
 from weasyprint import HTML, URLFetcher
 
+from consult import redaction
 from consult.dates import format_date, format_datetime
 from consult.files.services import KINDS
-from consult.publish import letters, queries, redaction
+from consult.publish import queries
+from consult.redaction import letters
 from consult.respond.models import CHANNEL_NAMES, STANCE_NAMES
 
 TITLE = "Letters from Partners"

@@ -13,9 +13,10 @@ from consult.consultations.models import Consultation
 from consult.db import utcnow
 from consult.extensions import db
 from consult.publish import annex as annexes
-from consult.publish import letters, queries
+from consult.publish import queries
 from consult.publish.forms import LetterCheckForm
 from consult.publish.models import LetterCheck
+from consult.redaction import letters
 
 bp = Blueprint("letter_checks", __name__)
 

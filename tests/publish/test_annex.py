@@ -253,7 +253,7 @@ def test_no_planted_address_or_number_survives_in_letters_or_scans(consultation)
 
 
 def test_the_burned_pages_are_black_where_the_details_were(consultation, tmp_path):
-    from consult.publish import letters
+    from consult.redaction import letters
 
     path = tmp_path / "letter.pdf"
     path.write_bytes(letter_pdf(LETTER))

@@ -20,7 +20,7 @@ from consult.extensions import db
 from consult.issuing import services as issuing
 from consult.publish import services
 from consult.publish.models import AnnexBuild
-from consult.publish.redaction import redact
+from consult.redaction import redact
 from consult.requests.models import Request
 from consult.respond.models import Response
 from consult.respond.services import record_response
@@ -192,7 +192,7 @@ def test_a_pdf_letter_is_reproduced_as_its_pages_and_word_has_the_same_replies(
     db.session.commit()
 
     _build, pdf = build(consultation)
-    reader, text = pdf_text(pdf)
+    _reader, text = pdf_text(pdf)
     # The sample letter is one blank page: it goes in as one picture of that page.
     assert "The letter as it was sent, with personal details blacked out." in text
     assert "page 1 of the letter" in text

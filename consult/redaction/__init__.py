@@ -3,7 +3,7 @@
 ``find`` gives the spans of email addresses, phone numbers, links to Consult and its
 tokens, names that partners asked to withhold and words an officer chose to remove;
 ``redact`` replaces each span with a marker. Both are pure, so the annex, the letters
-(consult/publish/letters.py) and retention all take out exactly the same things.
+(consult/redaction/letters.py) and retention all take out exactly the same things.
 """
 
 import re

@@ -4,8 +4,8 @@ links to Consult and their tokens, withheld names and words an officer chose."""
 import pytest
 from flask import Flask
 
-from consult.publish import redaction
-from consult.publish.redaction import (
+from consult import redaction
+from consult.redaction import (
     EMAIL_REMOVED,
     LINK_REMOVED,
     NAME_WITHHELD,

@@ -11,9 +11,9 @@ import pytest
 from PIL import Image
 from pypdf import PdfReader
 
-from consult.publish.letters import PAD, burned_pages, can_read_scans, examine, page_image
-from consult.publish.redaction import EMAIL_REMOVED, NAME_WITHHELD, PHONE_REMOVED
-from tests.publish import letter_fixtures as letters
+from consult.redaction import EMAIL_REMOVED, NAME_WITHHELD, PHONE_REMOVED
+from consult.redaction.letters import PAD, burned_pages, can_read_scans, examine, page_image
+from tests.redaction import letter_fixtures as letters
 from tests.services import require
 
 NAMES = (letters.NAME,)

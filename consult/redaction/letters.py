@@ -31,7 +31,7 @@ from lxml.etree import XMLSyntaxError
 from pdfminer.layout import LTChar, LTContainer, LTCurve, LTImage
 from PIL import Image, ImageDraw
 
-from consult.publish import redaction
+from consult import redaction
 
 UNREADABLE = "The file could not be read."
 # What python-docx lets through for a file that is not a sound Word document.
