@@ -75,6 +75,8 @@ def _register_blueprints(app):
     """Every feature's pages; the development mailbox only where mail goes to it."""
     from consult.auth.routes import bp as auth_bp
     from consult.auth.user_routes import bp as users_bp
+    from consult.consideration.partner_routes import bp as outcome_bp
+    from consult.consideration.routes import bp as consideration_bp
     from consult.consultations.routes import bp as consultations_bp
     from consult.directory.routes import bp as directory_bp
     from consult.issuing.recipient_routes import bp as recipients_bp
@@ -100,6 +102,8 @@ def _register_blueprints(app):
         respond_bp,
         publish_bp,
         letter_checks_bp,
+        consideration_bp,
+        outcome_bp,
         record_bp,
         retention_bp,
         review_bp,

@@ -2,12 +2,13 @@
 
 from consult.audit.models import AuditChainHead, AuditEvent
 from consult.auth.models import Invitation, RecoveryCode, Setting, SignIn, User
+from consult.consideration.models import Outcome, Point, Theme
 from consult.consultations.models import Consultation, Criterion, Document, Option, Score
 from consult.correspondence.models import Message, SendAllowance
 from consult.directory.models import Contact, Organisation, PartnerImport, Sector
 from consult.files.models import StoredFile
 from consult.health.models import WorkerHeartbeat
-from consult.publish.models import AnnexBuild
+from consult.publish.models import AnnexBuild, LetterCheck
 from consult.reminders.models import ReminderSlot
 from consult.requests.models import LinkToken, RecipientLink, Request
 from consult.respond.models import Response, ResponseDraft
@@ -21,11 +22,14 @@ __all__ = [
     "Criterion",
     "Document",
     "Invitation",
+    "LetterCheck",
     "LinkToken",
     "Message",
     "Option",
     "Organisation",
+    "Outcome",
     "PartnerImport",
+    "Point",
     "RecipientLink",
     "RecoveryCode",
     "ReminderSlot",
@@ -38,6 +42,7 @@ __all__ = [
     "Setting",
     "SignIn",
     "StoredFile",
+    "Theme",
     "User",
     "WorkerHeartbeat",
 ]

@@ -16,6 +16,7 @@ MESSAGE_KINDS = (
     "link_resent",
     "deadline_changed",
     "account",
+    "outcome",
 )
 # The kinds that carry a partner's invitation: the first, and a link sent again.
 INVITATION_KINDS = ("invitation", "link_resent")

@@ -94,6 +94,16 @@ def acknowledgement(link, response, *, late=False):
     return compose(f"{consultation.title}: we have your response", "acknowledgement", context)
 
 
+def outcome(link, *, link_url):
+    """Tells a partner that the council's response to what they said is ready, at their
+    own link's outcome page."""
+    consultation = link.request.consultation
+    context = {**_link_context(link, f"{link_url}/outcome")}
+    return compose(
+        f"{consultation.title}: the council's response to your reply", "outcome", context
+    )
+
+
 def reminder(link, *, link_url, now):
     """A reminder saying how long is actually left, or how late it is."""
     consultation = link.request.consultation
