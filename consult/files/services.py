@@ -32,11 +32,16 @@ KINDS = {
     "doc": ("application/msword", ".doc", "Word"),
     "xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", ".xlsx", "Excel"),
     "xls": ("application/vnd.ms-excel", ".xls", "Excel"),
+    # A partner's reply saved from a mailbox, kept whole for officers: never sniffed, so
+    # never taken as a letter or a paper, only stored as such by consult/record.
+    "eml": ("message/rfc822", ".eml", "email"),
+    "msg": ("application/vnd.ms-outlook", ".msg", "Outlook email"),
     # Only the annex is kept as a web page; an upload is never taken as one.
     "html": ("text/html; charset=utf-8", ".html", "web page"),
 }
 LETTER_KINDS = ("pdf", "docx", "doc")
 PAPER_KINDS = ("pdf", "docx", "doc", "xlsx", "xls")
+EMAIL_KINDS = ("eml", "msg")
 
 _OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
