@@ -25,12 +25,14 @@ from docx.enum.text import WD_BREAK
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Mm
-from flask import current_app, render_template
+from flask import render_template
 from weasyprint import HTML, URLFetcher
 
 from consult import redaction
+from consult.consideration import queries as consideration
+from consult.consideration import schedule
 from consult.dates import format_date, format_datetime
-from consult.files.services import KINDS
+from consult.files.services import kind_of, stored_path
 from consult.publish import queries
 from consult.redaction import letters
 from consult.respond.models import CHANNEL_NAMES, STANCE_NAMES
@@ -131,6 +133,9 @@ class Annex:
     issued: int
     replies: list[Reply] = field(default_factory=list)  # the published ones only
     not_published: int = 0
+    # The council's consideration, as it may be published (consideration/schedule.py).
+    schedule: list = field(default_factory=list)
+    schedule_themes: list = field(default_factory=list)
     built_at: datetime | None = None
 
     heading = TITLE
@@ -182,6 +187,8 @@ def collect(consultation, *, now):
     )
     hosts = redaction.service_hosts()
     checks = queries.fetch_letter_checks(consultation.id)
+    annex.schedule_themes = consideration.fetch_schedule(consultation.id)
+    annex.schedule = schedule.published(annex.schedule_themes)
     for request, organisation, sector, response, alternative, letter in queries.fetch_replies(
         consultation.id
     ):
@@ -213,7 +220,7 @@ def collect(consultation, *, now):
                 stored_file_id=letter.id,
                 name=letter.original_filename,
                 kind=kind_of(letter),
-                path=upload_path(letter),
+                path=stored_path(letter),
                 words=check.word_list if check else [],
                 left_out_pages=check.page_numbers if check else [],
                 left_out=bool(check and check.left_out),
@@ -222,17 +229,6 @@ def collect(consultation, *, now):
                 reply.letter = None
         annex.replies.append(reply)
     return annex
-
-
-def upload_path(stored):
-    return Path(current_app.config["UPLOAD_DIR"]) / stored.storage_name
-
-
-def kind_of(stored):
-    """ "pdf", "docx", "doc" (or another kind we keep) from a stored file's type."""
-    return next(
-        (kind for kind, (mimetype, *_) in KINDS.items() if mimetype == stored.content_type), ""
-    )
 
 
 def examine(letter, reply):
@@ -412,6 +408,9 @@ def render_docx(annex):
         document.add_paragraph("No replies are published.")
     if annex.not_published:
         document.add_paragraph(annex.not_published_sentence)
+    if annex.schedule:
+        _page_break(document)
+        schedule.add_to_docx(document, annex.schedule_themes)
 
     for reply in annex.replies:
         _page_break(document)

@@ -284,3 +284,22 @@ def test_the_outcome_goes_back_to_each_partner_with_their_own_points_only(
     assert "private view" not in text
     assert wales.links[0].expires_at > utcnow() + timedelta(days=80)
     assert client.get(f"/r/{'x' * 43}/outcome").status_code == 404
+
+
+def test_the_annex_carries_the_schedule_with_the_annexs_rules(consultation):
+    from tests.publish.test_annex import built, docx_text, every_string
+
+    _mark_all(consultation)
+    for annex_format in ("pdf", "docx", "html"):
+        _build, data = built(consultation, annex_format)
+        text = {
+            "pdf": every_string,
+            "docx": docx_text,
+            "html": lambda data: html.unescape(data.decode("utf-8")),
+        }[annex_format](data)
+        flat = " ".join(text.split())
+        assert "Schedule of responses" in flat, annex_format
+        assert "rated good or better" in flat, annex_format
+        assert "private view" not in flat and "Wingfield" not in flat, annex_format
+        assert "01709" not in flat, annex_format
+        assert "Not yet agreed." in flat, annex_format
