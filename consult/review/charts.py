@@ -65,6 +65,39 @@ def stance_chart(counts, *, width=640, bar_height=28, gap=12, label_width=230):
     )
 
 
+THEME_COLOUR = "#1d70b8"
+
+
+def themes_chart(themes, counts, *, width=640, bar_height=28, gap=12, label_width=230):
+    """Horizontal bars: how many organisations raised each theme (``counts`` as
+    consideration.queries.fetch_themes_by_sector gives it)."""
+    raised = {
+        theme: sum(n for (name, _sector), (n, _c) in counts.items() if name == theme)
+        for theme in themes
+    }
+    biggest = max(raised.values(), default=0) or 1
+    room = width - label_width - 60
+    bars = [
+        Bar(
+            label=theme if len(theme) <= 32 else theme[:31] + "…",
+            value=raised[theme],
+            percent=0,
+            y=index * (bar_height + gap),
+            width=round(room * raised[theme] / biggest),
+            colour=THEME_COLOUR,
+        )
+        for index, theme in enumerate(themes)
+    ]
+    description = "; ".join(f"{theme}: {raised[theme]}" for theme in themes)
+    return StanceChart(
+        width=width,
+        height=max(len(bars), 1) * (bar_height + gap),
+        label_width=label_width,
+        bars=bars,
+        description=f"Organisations that raised each theme. {description}.",
+    )
+
+
 @dataclass
 class Marker:
     x: int

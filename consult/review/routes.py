@@ -5,7 +5,8 @@ from math import ceil
 
 from flask import Blueprint, abort, render_template, request
 
-from consult.auth.access import signed_in
+from consult.auth.access import officers_only, signed_in
+from consult.consideration import queries as consideration
 from consult.consultations.models import Consultation
 from consult.correspondence import queries as correspondence
 from consult.directory.queries import fetch_sectors
@@ -36,6 +37,7 @@ def dashboard(consultation_id):
     tally = queries.fetch_tally(consultation)
     reminders = queries.fetch_reminder_dates(consultation)
     replies_by_day = queries.fetch_replies_by_day(consultation)
+    themes, theme_sectors, theme_counts = consideration.fetch_themes_by_sector(consultation.id)
     return render_template(
         "review/dashboard.html",
         consultation=consultation,
@@ -51,6 +53,10 @@ def dashboard(consultation_id):
         ),
         replies_by_day=replies_by_day,
         reminders=reminders,
+        themes=themes,
+        theme_sectors=theme_sectors,
+        theme_counts=theme_counts,
+        themes_chart=charts.themes_chart(themes, theme_counts),
     )
 
 
@@ -101,6 +107,18 @@ def response_letter(response_id):
     """The letter a partner attached to a version of their reply."""
     response = db.get_or_404(Response, response_id)
     stored = response.letter_file
+    if stored is None or stored.erased_at is not None:
+        abort(404)
+    return send_stored_file(stored)
+
+
+@bp.route("/responses/<int:response_id>/original-email")
+@officers_only
+def response_email(response_id):
+    """The email a version of the reply was recorded from, kept whole: for officers only,
+    as its quoted thread can hold the partner's secret link and others' addresses."""
+    response = db.get_or_404(Response, response_id)
+    stored = response.source_file
     if stored is None or stored.erased_at is not None:
         abort(404)
     return send_stored_file(stored)

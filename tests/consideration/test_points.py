@@ -303,3 +303,14 @@ def test_the_annex_carries_the_schedule_with_the_annexs_rules(consultation):
         assert "private view" not in flat and "Wingfield" not in flat, annex_format
         assert "01709" not in flat, annex_format
         assert "Not yet agreed." in flat, annex_format
+
+
+def test_the_dashboard_shows_themes_by_sector_with_a_chart_and_its_table(
+    consultation, client, sign_in
+):
+    _mark_all(consultation)
+    sign_in("scrutiny")
+    page = client.get(f"/consultations/{consultation.id}/dashboard").get_data(as_text=True)
+    assert "Themes partners raised" in page and 'id="themes-chart-title"' in page
+    assert "Organisations that raised each theme. Proven partner: 2" in page
+    assert "2 (2 as a condition)" in page
