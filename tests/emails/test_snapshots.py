@@ -220,3 +220,9 @@ def test_every_email_template_has_a_snapshot():
 
     assert templates, f"no email templates found in {TEMPLATES}"
     assert templates - snapshots == set(), "these email templates have no snapshot test"
+
+
+def test_an_outcome_reads_as_its_snapshot(school_link):
+    email = partner_emails.outcome(school_link, link_url=link_url())
+
+    assert_email_snapshot("outcome", email)
