@@ -372,3 +372,97 @@ REPLIES = [
         "late": True,
     },
 ]
+
+# The council's consideration of the replies, in our own words: each theme with the
+# council's response and the change it made, then the points quoted from the replies
+# above (every quote is words of that reply's comments).
+THEMES = [
+    {
+        "name": "Keep the peer practice partner",
+        "response": (
+            "The council will keep the peer practice partner for a further two years, with "
+            "a review of its impact reported to the improvement board every six months."
+        ),
+        "change_made": "The partnership agreement is extended to March 2019.",
+    },
+    {
+        "name": "Stability and momentum",
+        "response": (
+            "The council agrees that a change of model now would put recent progress at "
+            "risk. No structural change will be proposed during the extension."
+        ),
+        "change_made": "None: the preferred option already keeps the current model.",
+    },
+    {
+        "name": "Partnership working, especially with schools",
+        "response": (
+            "Schools will have a standing place on the improvement board, and the "
+            "safeguarding board's multi-agency audit will report on partnership at every "
+            "level."
+        ),
+        "change_made": "Two headteachers join the improvement board from September 2017.",
+    },
+    {
+        "name": "Closer integration with health",
+        "response": (
+            "The council will explore joint commissioning with the NHS trusts, starting "
+            "with early help, as it has done for adult services."
+        ),
+        "change_made": "A joint working group with the trusts meets from June 2017.",
+    },
+]
+
+POINTS = [
+    (
+        "Aston Hall Junior and Infant School",
+        "The school supports keeping the peer practice partner; changing the model now could "
+        "undo what has been achieved.",
+        "support",
+        ["Keep the peer practice partner", "Stability and momentum"],
+    ),
+    (
+        "NHS Rotherham CCG",
+        "looks forward to working closely with the council to improve services further",
+        "suggestion",
+        ["Closer integration with health"],
+    ),
+    (
+        "Rotherham Local Safeguarding Children Board",
+        "any future model would have to show it could sustain partnership across agencies, "
+        "especially with schools",
+        "condition",
+        ["Partnership working, especially with schools"],
+    ),
+    (
+        "Rotherham Local Safeguarding Children Board",
+        "partnership working is not yet consistent at every level",
+        "reservation",
+        ["Partnership working, especially with schools"],
+    ),
+    (
+        "Wales High School",
+        "It would be seriously concerned if a change of direction now lost that momentum",
+        "concern",
+        ["Stability and momentum"],
+    ),
+    (
+        "Wales High School",
+        "Peer review and challenge from councils with outstanding practice are starting to "
+        "show real results, and the school wants them to continue.",
+        "support",
+        ["Keep the peer practice partner"],
+    ),
+    (
+        "The Rotherham NHS Foundation Trust",
+        "would like to explore closer integration between the two organisations, as is "
+        "happening for adult services",
+        "suggestion",
+        ["Closer integration with health"],
+    ),
+    (
+        "Voluntary Action Rotherham",
+        "children's services need a period of stability and time to embed change",
+        "condition",
+        ["Stability and momentum"],
+    ),
+]

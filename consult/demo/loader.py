@@ -7,6 +7,7 @@ each piece is looked up first and only made when missing.
 from datetime import timedelta
 
 from consult.auth.services import create_user, get_user_by_email
+from consult.consideration import services as consideration
 from consult.consultations import services as consultations
 from consult.dates import LONDON, london_datetime
 from consult.db import utcnow
@@ -133,8 +134,9 @@ def _load_2017_consultation(officer, organisations):
     issuing.record_issued_elsewhere(
         consultation, issued_at=london_datetime(*fields["issued_on"], 9, 0), by=officer
     )
+    replies = {}
     for reply in data.REPLIES:
-        respond.record_response(
+        replies[reply["organisation"]] = respond.record_response(
             requests[reply["organisation"]],
             stance=reply["stance"],
             comments=reply["comments"],
@@ -147,7 +149,34 @@ def _load_2017_consultation(officer, organisations):
         )
     last_reply = max(london_datetime(*reply["received"]) for reply in data.REPLIES)
     consultations.close(consultation, by=officer, at=last_reply + timedelta(days=1))
+    _load_consideration(consultation, replies, officer)
     return consultation
+
+
+def _load_consideration(consultation, replies, officer):
+    """The points of the real case's replies and the council's agreed response to each
+    theme, so a newcomer sees a finished schedule of responses."""
+    themes = {}
+    for fields in data.THEMES:
+        theme = consideration.theme_named(consultation, fields["name"], by=officer)
+        consideration.write_response(
+            theme,
+            response=fields["response"],
+            change_made=fields["change_made"],
+            state="agreed",
+            by=officer,
+        )
+        themes[fields["name"]] = theme
+    for organisation, quote, kind, names in data.POINTS:
+        reply = replies[organisation]
+        consideration.mark_point(
+            reply,
+            quote=quote,
+            kind=kind,
+            themes=[themes[name] for name in names],
+            by=officer,
+            texts={"comments": reply.comments},
+        )
 
 
 def _load_draft(reference, officer, organisations):

@@ -314,3 +314,22 @@ def test_the_dashboard_shows_themes_by_sector_with_a_chart_and_its_table(
     assert "Themes partners raised" in page and 'id="themes-chart-title"' in page
     assert "Organisations that raised each theme. Proven partner: 2" in page
     assert "2 (2 as a condition)" in page
+
+
+def test_the_demo_has_a_finished_schedule_of_the_real_cases_points(app, client, sign_in):
+    from consult.consultations.models import Consultation
+    from consult.demo import data
+    from consult.demo.loader import load_demo
+
+    load_demo(echo=lambda *args: None)
+    db.session.commit()
+    consultation = db.session.scalar(
+        select(Consultation).where(Consultation.reference == data.CONSULTATION["reference"])
+    )
+    schedule = queries.fetch_schedule(consultation.id)
+    assert [item.theme.name for item in schedule] == sorted(t["name"] for t in data.THEMES)
+    assert all(item.theme.agreed for item in schedule)
+    assert db.session.query(Point).count() == len(data.POINTS)
+    sign_in("scrutiny")
+    page = client.get(f"/consultations/{consultation.id}/schedule").get_data(as_text=True)
+    assert "Two headteachers join the improvement board" in page
