@@ -333,3 +333,42 @@ def test_the_demo_has_a_finished_schedule_of_the_real_cases_points(app, client, 
     sign_in("scrutiny")
     page = client.get(f"/consultations/{consultation.id}/schedule").get_data(as_text=True)
     assert "Two headteachers join the improvement board" in page
+
+
+def test_erasure_takes_the_personal_data_out_of_quotes_as_out_of_replies(consultation):
+    from consult.redaction import ERASED
+    from consult.retention import services as retention
+
+    officer = factories.create_user("officer", email="eraser@council.example")
+    theme = services.theme_named(consultation, "Views", by=officer)
+    wales = request_of(consultation, "Wales High School")
+    wales_reply = db.session.scalar(select(Response).where(Response.request_id == wales.id))
+    wales_reply.comments = "Pat Lee writes: we support Option 3."
+    wales_reply.submitted_by_link_id = wales.links[0].id
+    private = db.session.scalar(
+        select(Response).where(
+            Response.request_id == request_of(consultation, "Wingfield Academy").id
+        )
+    )
+    for reply, quote in ((wales_reply, "Pat Lee writes: we support"), (private, "we oppose it")):
+        services.mark_point(
+            reply,
+            quote=quote,
+            kind="support",
+            themes=[theme],
+            by=officer,
+            texts={"comments": reply.comments},
+        )
+    db.session.commit()
+
+    record = retention.find_person(wales.links[0].contact.email)
+    retention.erase_person(record, now=utcnow())
+    db.session.commit()
+    quotes = {p.response_id: p.quote for p in db.session.scalars(select(Point))}
+    assert quotes[wales_reply.id] == "[name withheld] writes: we support"
+
+    retention.erase_consultation(consultation, now=utcnow())
+    db.session.commit()
+    quotes = {p.response_id: p.quote for p in db.session.scalars(select(Point))}
+    assert quotes[private.id] == ERASED
+    assert quotes[wales_reply.id] == "[name withheld] writes: we support"
