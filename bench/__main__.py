@@ -5,7 +5,7 @@ import time
 
 from bench import common
 
-BENCHMARKS = ("sending", "partner", "pages", "sweep", "annex")
+BENCHMARKS = ("sending", "partner", "pages", "sweep", "annex", "schedule")
 
 
 def main(names):
