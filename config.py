@@ -113,6 +113,21 @@ class Config:
     MAIL_USE_SSL = _bool("MAIL_USE_SSL")
     MAIL_USERNAME = os.environ.get("MAIL_USERNAME")
     MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD")
+    # How Consult signs in to MAIL_SERVER: "password" (MAIL_USERNAME and MAIL_PASSWORD, if
+    # set), or "oauth2": SMTP AUTH XOAUTH2 as the mailbox MAIL_USERNAME, with a token got by
+    # the client-credentials flow from Microsoft 365 ("microsoft": tenant, client id, and a
+    # secret or a certificate) or any OAuth 2.0 token endpoint ("token_url").
+    MAIL_AUTH = os.environ.get("MAIL_AUTH", "password")
+    MAIL_OAUTH_PROVIDER = os.environ.get("MAIL_OAUTH_PROVIDER", "microsoft")
+    MAIL_OAUTH_TENANT_ID = os.environ.get("MAIL_OAUTH_TENANT_ID")
+    MAIL_OAUTH_CLIENT_ID = os.environ.get("MAIL_OAUTH_CLIENT_ID")
+    MAIL_OAUTH_CLIENT_SECRET = os.environ.get("MAIL_OAUTH_CLIENT_SECRET")
+    # A .pem holding the private key (with MAIL_OAUTH_CERTIFICATE_THUMBPRINT), or a .pfx.
+    MAIL_OAUTH_CERTIFICATE_PATH = os.environ.get("MAIL_OAUTH_CERTIFICATE_PATH")
+    MAIL_OAUTH_CERTIFICATE_THUMBPRINT = os.environ.get("MAIL_OAUTH_CERTIFICATE_THUMBPRINT")
+    # Space- or comma-separated; Microsoft's default is Exchange Online's ".default".
+    MAIL_OAUTH_SCOPES = tuple(os.environ.get("MAIL_OAUTH_SCOPES", "").replace(",", " ").split())
+    MAIL_OAUTH_TOKEN_URL = os.environ.get("MAIL_OAUTH_TOKEN_URL")
     MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER")
     MAIL_REPLY_TO = os.environ.get("MAIL_REPLY_TO")
     MAIL_TIMEOUT_SECONDS = _int("MAIL_TIMEOUT_SECONDS", 30)
@@ -190,6 +205,28 @@ class Config:
             )
         if cls.MAIL_BACKEND not in {"smtp", "mailbox"}:
             raise ConfigurationError("MAIL_BACKEND must be 'smtp' or 'mailbox'.")
+        if cls.MAIL_AUTH not in {"password", "oauth2"}:
+            raise ConfigurationError("MAIL_AUTH must be 'password' or 'oauth2'.")
+        if cls.MAIL_AUTH == "oauth2" and cls.MAIL_OAUTH_PROVIDER not in {"microsoft", "token_url"}:
+            raise ConfigurationError("MAIL_OAUTH_PROVIDER must be 'microsoft' or 'token_url'.")
+
+    @classmethod
+    def missing_for_oauth(cls):
+        """The variables MAIL_AUTH=oauth2 still needs for the chosen provider."""
+        needed = ["MAIL_USERNAME", "MAIL_OAUTH_CLIENT_ID"]
+        if cls.MAIL_OAUTH_PROVIDER == "token_url":
+            needed += ["MAIL_OAUTH_TOKEN_URL", "MAIL_OAUTH_CLIENT_SECRET"]
+        else:
+            needed.append("MAIL_OAUTH_TENANT_ID")
+        missing = [name for name in needed if not getattr(cls, name)]
+        if cls.MAIL_OAUTH_PROVIDER == "microsoft" and not cls.MAIL_OAUTH_CLIENT_SECRET:
+            certificate = cls.MAIL_OAUTH_CERTIFICATE_PATH or ""
+            is_pfx = certificate.lower().endswith(".pfx")  # a .pfx carries its own thumbprint
+            if not certificate:
+                missing.append("MAIL_OAUTH_CLIENT_SECRET or MAIL_OAUTH_CERTIFICATE_PATH")
+            elif not (is_pfx or cls.MAIL_OAUTH_CERTIFICATE_THUMBPRINT):
+                missing.append("MAIL_OAUTH_CERTIFICATE_THUMBPRINT (for a .pem certificate)")
+        return missing
 
 
 class ProductionConfig(Config):
@@ -203,6 +240,26 @@ class ProductionConfig(Config):
                 "set MAIL_BACKEND=smtp and the MAIL_SERVER settings (CONSULT_CONFIG is "
                 "'production')."
             )
+        if cls.MAIL_BACKEND == "smtp" and cls.MAIL_AUTH == "oauth2":
+            missing = cls.missing_for_oauth()
+            if missing:
+                raise ConfigurationError(
+                    "Consult cannot start: MAIL_AUTH=oauth2 with MAIL_OAUTH_PROVIDER="
+                    f"{cls.MAIL_OAUTH_PROVIDER} needs {', '.join(missing)} (CONSULT_CONFIG is "
+                    "'production')."
+                )
+            # A bearer token lets whoever holds it send as the council's mailbox.
+            if not (cls.MAIL_USE_TLS or cls.MAIL_USE_SSL):
+                raise ConfigurationError(
+                    "Consult cannot start: MAIL_AUTH=oauth2 sends a sign-in token, which must"
+                    " not cross the network in the clear; set MAIL_USE_TLS (port 587) or"
+                    " MAIL_USE_SSL."
+                )
+            url = cls.MAIL_OAUTH_TOKEN_URL or ""
+            if cls.MAIL_OAUTH_PROVIDER == "token_url" and not url.startswith("https://"):
+                raise ConfigurationError(
+                    "Consult cannot start: MAIL_OAUTH_TOKEN_URL must be an https:// address."
+                )
 
 
 class DevelopmentConfig(Config):

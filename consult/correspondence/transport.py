@@ -1,8 +1,10 @@
 """Handing a stored message to the mail server, or to the development mailbox.
 
-On ``smtplib`` directly (Consult's emails need no more than one connection, a login and
-``sendmail``). Every message is built whole, its bytes included, before any connection is
-opened: one that cannot be built fails at once with the reason, and is never retried.
+On ``smtplib`` directly (Consult's emails need no more than one connection, a sign-in and
+``sendmail``). The sign-in is a password (MAIL_AUTH=password) or an OAuth 2.0 token
+(MAIL_AUTH=oauth2: ``AUTH XOAUTH2``, the token from ``oauth.py``). Every message is built
+whole, its bytes included, before any connection is opened: one that cannot be built
+fails at once with the reason, and is never retried.
 What the server or the network says is turned into a ``TemporaryFailure`` (try again
 later) or a ``PermanentFailure`` (sending again would not help).
 """
@@ -14,6 +16,7 @@ from pathlib import Path
 
 from flask import current_app
 
+from consult.correspondence import oauth
 from consult.correspondence.models import LINK_PLACEHOLDER
 from consult.correspondence.wire import OutgoingMail, ascii_address, bare_address, message_id_header
 from consult.db import utcnow
@@ -30,6 +33,10 @@ class TemporaryFailure(Exception):
 
 class PermanentFailure(Exception):
     """Sending again would not help: the address or the message is refused."""
+
+
+class TokenRefused(Exception):
+    """The mail server would not take Consult's sign-in token, a new one included."""
 
 
 @dataclass(frozen=True)
@@ -79,6 +86,9 @@ def build_mail(message):
 
 def classify(error):
     """Turn what the mail server or the network said into a temporary or permanent failure."""
+    if isinstance(error, TokenRefused | oauth.TokenError):
+        # Nothing is wrong with the message: it waits, however long, for a token that works.
+        return TemporaryFailure(f"{error}; mail will be tried again", connection_lost=True)
     if isinstance(error, smtplib.SMTPRecipientsRefused):
         codes = [code for code, _reply in error.recipients.values()]
         reply = "; ".join(f"{code} {text!r}" for code, text in error.recipients.values())
@@ -108,16 +118,60 @@ class SMTPConnection:
             self.host = smtplib.SMTP_SSL(server, port, timeout=timeout)
         else:
             self.host = smtplib.SMTP(server, port, timeout=timeout)
-        if config["MAIL_USE_TLS"]:
-            self.host.starttls()
-        if config["MAIL_USERNAME"] and config["MAIL_PASSWORD"]:
-            self.host.login(config["MAIL_USERNAME"], config["MAIL_PASSWORD"])
+        try:
+            if config["MAIL_USE_TLS"]:
+                self.host.starttls()
+            tokens = oauth.token_provider(config)
+            if tokens is not None:
+                self._sign_in_with_token(config["MAIL_USERNAME"], tokens)
+            elif config["MAIL_USERNAME"] and config["MAIL_PASSWORD"]:
+                self.host.login(config["MAIL_USERNAME"], config["MAIL_PASSWORD"])
+        except BaseException:
+            self.host.close()
+            raise
+
+    def _sign_in_with_token(self, address, tokens):
+        """``AUTH XOAUTH2`` as the mailbox ``address``. A token the server refuses with a
+        535 (revoked, or expired early) is forgotten and a new one tried, once; a second
+        refusal is a TokenRefused, and the batch waits."""
+        self.host.ehlo_or_helo_if_needed()
+        offered = self.host.esmtp_features.get("auth", "").upper().split()
+        if "XOAUTH2" not in offered:
+            raise TokenRefused(
+                f"The mail server does not take sign-in tokens (AUTH XOAUTH2); it offers"
+                f" {' '.join(offered) or 'no sign-in'}. Check MAIL_SERVER and MAIL_AUTH"
+            )
+        for attempt in (1, 2):
+            token = tokens.token()
+            try:
+                self.host.auth("XOAUTH2", _xoauth2(address, token), initial_response_ok=True)
+                return
+            except smtplib.SMTPAuthenticationError as error:
+                tokens.forget(token)
+                if error.smtp_code != 535 or attempt == 2:
+                    raise TokenRefused(
+                        f"The mail server refused Consult's sign-in token ({tokens.name}):"
+                        f" {error.smtp_code} {error.smtp_error!r}"
+                    ) from None
 
     def send(self, mail):
         self.host.sendmail(mail.envelope_from, mail.envelope_to, mail.wire)
 
     def close(self):
         self.host.quit()
+
+
+def _xoauth2(address, token):
+    """smtplib's authobject for XOAUTH2: first the ``user=...^Aauth=Bearer ...^A^A``
+    string; to a refusal's challenge (the server's reason, in JSON) an empty answer, after
+    which the server sends its 535."""
+
+    def answer(challenge=None):
+        if challenge is not None:
+            return ""
+        return f"user={address}\x01auth=Bearer {token}\x01\x01"
+
+    return answer
 
 
 class MailboxConnection:
