@@ -5,7 +5,7 @@ import time
 
 from bench import common
 
-BENCHMARKS = ("sending", "partner", "pages", "sweep", "annex", "schedule")
+BENCHMARKS = ("sending", "partner", "pages", "sweep", "annex", "schedule", "themes")
 
 
 def main(names):
