@@ -127,3 +127,7 @@ class ResponseForm(FlaskForm):
 
 class OutcomeForm(FlaskForm):
     submit = SubmitField("Send the outcome to the partners", widget=GovSubmitInput())
+
+
+class SuggestForm(FlaskForm):
+    submit = SubmitField("Suggest themes", widget=GovSubmitInput())

@@ -8,7 +8,16 @@ made (or why not), drafted and then agreed.
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, Column, ForeignKey, String, Table, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    Column,
+    ForeignKey,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from consult.db import UTCDateTime, in_list, utcnow
@@ -26,6 +35,7 @@ POINT_KIND_NAMES = {
 # Where in the reply the quote was found.
 POINT_SOURCES = ("comments", "letter")
 RESPONSE_STATES = ("draft", "agreed")
+SUGGESTION_STATES = ("queued", "running", "done", "failed")
 
 point_themes = Table(
     "point_themes",
@@ -102,3 +112,25 @@ class Outcome(db.Model):
     published_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
     published_by = relationship("User")
+
+
+class SuggestionRun(db.Model):
+    """Themes Consult suggests from the replies' unmarked paragraphs and the points so far,
+    worked out by the worker (consideration/suggestions.py); the officer decides."""
+
+    __tablename__ = "suggestion_runs"
+    __table_args__ = (CheckConstraint(in_list("status", SUGGESTION_STATES), name="status"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    consultation_id: Mapped[int] = mapped_column(ForeignKey("consultations.id"), index=True)
+    status: Mapped[str] = mapped_column(String(10), default="queued")
+    done: Mapped[int] = mapped_column(default=0)
+    total: Mapped[int] = mapped_column(default=0)
+    # [{"label", "existing_theme", "passages": [{"request_id", "organisation", "text"}]}]
+    suggestions: Mapped[list] = mapped_column(JSON, default=list)
+    error: Mapped[str] = mapped_column(Text, default="")
+    requested_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    requested_by = relationship("User")

@@ -2,7 +2,7 @@
 and writes the council's response to each; scrutiny reads it all; the schedule of
 responses is the committee's table."""
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, Response, abort, flash, jsonify, redirect, render_template, url_for
 from flask import request as http
 from flask_login import current_user
 from sqlalchemy import select
@@ -17,9 +17,10 @@ from consult.consideration.forms import (
     PointForm,
     RemovePointForm,
     ResponseForm,
+    SuggestForm,
     ThemeForm,
 )
-from consult.consideration.models import Outcome, Point, Theme
+from consult.consideration.models import Outcome, Point, SuggestionRun, Theme
 from consult.consideration.services import ConsiderationError
 from consult.consultations.models import Consultation
 from consult.extensions import db
@@ -97,6 +98,13 @@ def _index_page(consultation, *, theme_form=None, merge_form=None, status=200):
             select(Outcome).where(Outcome.consultation_id == consultation.id)
         ),
         outcome_form=OutcomeForm(),
+        run=db.session.scalar(
+            select(SuggestionRun)
+            .where(SuggestionRun.consultation_id == consultation.id)
+            .order_by(SuggestionRun.id.desc())
+            .limit(1)
+        ),
+        suggest_form=SuggestForm(),
     ), status
 
 
@@ -381,3 +389,36 @@ def publish_outcome(consultation_id):
             queue.enqueue(queue.SWEEP_OUTBOX)
             flash("The outcome is on its way to each partner who replied.", "success")
     return redirect(url_for("consideration.index", consultation_id=consultation.id))
+
+
+# Suggested themes, worked out by the worker
+
+
+@bp.route("/consultations/<int:consultation_id>/suggestions", methods=["POST"])
+@officers_only
+def suggest(consultation_id):
+    consultation = _issued(consultation_id)
+    if SuggestForm().validate_on_submit():
+        run = services.request_suggestions(consultation, by=current_user)
+        db.session.commit()
+        queue.enqueue(queue.SUGGEST_THEMES, run.id)
+        flash(
+            "Consult is grouping the replies' paragraphs. The suggestions appear below.", "success"
+        )
+    return redirect(
+        url_for("consideration.index", consultation_id=consultation.id) + "#suggestions"
+    )
+
+
+@bp.route("/suggestions/<int:run_id>.json")
+@signed_in
+def suggestion_progress(run_id):
+    run = db.get_or_404(SuggestionRun, run_id)
+    return jsonify(
+        {
+            "status": run.status,
+            "done": run.done,
+            "total": run.total,
+            "waiting": 1 if run.status in ("queued", "running") else 0,
+        }
+    )

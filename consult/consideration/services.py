@@ -4,7 +4,7 @@ audit event, and a quote must be words the partner wrote."""
 import re
 from datetime import timedelta
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import and_, delete, select, update
 from sqlalchemy.orm import selectinload
 
 from consult.audit import services as audit
@@ -14,13 +14,17 @@ from consult.consideration.models import (
     RESPONSE_STATES,
     Outcome,
     Point,
+    SuggestionRun,
     Theme,
     point_themes,
 )
+from consult.consideration.suggestions import suggest_themes
 from consult.db import utcnow
+from consult.directory.models import Organisation
 from consult.extensions import db
 from consult.requests import partner_emails
 from consult.requests.models import RecipientLink, Request
+from consult.respond.models import Response
 from consult.text import is_one_line
 
 MAX_QUOTE = 5_000
@@ -256,3 +260,102 @@ def publish_outcome(consultation, *, by):
         "outcome published", user=by, consultation=consultation, themes=len(themes), emails=sent
     )
     return outcome
+
+
+def request_suggestions(consultation, *, by):
+    run = SuggestionRun(consultation_id=consultation.id, requested_by=by)
+    db.session.add(run)
+    db.session.flush()
+    audit.record("themes suggested", user=by, consultation=consultation, run_id=run.id)
+    return run
+
+
+def claim_suggestions(run_id):
+    """Mark a queued run as under way; False if it is not waiting."""
+    result = db.session.execute(
+        update(SuggestionRun)
+        .where(SuggestionRun.id == run_id, SuggestionRun.status == "queued")
+        .values(status="running")
+    )
+    return result.rowcount == 1
+
+
+def _passages(consultation_id):
+    """The unmarked paragraphs of every current reply and the points without a theme, as
+    (request id, organisation, text); and the texts already filed under each theme."""
+    rows = db.session.execute(
+        select(Request.id, Organisation.name, Response.comments)
+        .join(Organisation, Organisation.id == Request.organisation_id)
+        .join(
+            Response,
+            and_(Response.request_id == Request.id, Response.version == Request.response_version),
+        )
+        .where(Request.consultation_id == consultation_id)
+        .order_by(Organisation.name)
+    ).all()
+    points = db.session.scalars(
+        select(Point)
+        .where(Point.consultation_id == consultation_id)
+        .options(selectinload(Point.themes))
+    ).all()
+    quoted = {}
+    themed = {}
+    organisations = {request_id: name for request_id, name, _comments in rows}
+    passages = []
+    for point in points:
+        quoted.setdefault(point.request_id, []).append(_squeezed(point.quote).casefold())
+        for theme in point.themes:
+            themed.setdefault(theme.name, []).append(point.quote)
+        if not point.themes:
+            passages.append(
+                (point.request_id, organisations.get(point.request_id, ""), point.quote)
+            )
+    for request_id, organisation, comments in rows:
+        marked = quoted.get(request_id, [])
+        for paragraph in paragraphs(comments):
+            squeezed = _squeezed(paragraph).casefold()
+            if not any(quote in squeezed or squeezed in quote for quote in marked):
+                passages.append((request_id, organisation, paragraph))
+    return passages, themed
+
+
+def build_suggestions(run, *, on_progress=lambda: None):
+    """Work out the suggestions for ``run``; ``on_progress`` is called as they go, with
+    ``run.done`` and ``run.total`` updated, so the caller can commit."""
+    passages, themed = _passages(run.consultation_id)
+
+    def progress(done, total):
+        run.done, run.total = done, total
+        on_progress()
+
+    found = suggest_themes(
+        [text for _id, _name, text in passages], themed=themed, progress=progress
+    )
+    run.suggestions = [
+        {
+            "label": suggestion.label,
+            "existing_theme": suggestion.existing_theme,
+            "passages": [
+                {
+                    "request_id": passages[i][0],
+                    "organisation": passages[i][1],
+                    "text": passages[i][2],
+                }
+                for i in suggestion.members
+            ],
+        }
+        for suggestion in found
+    ]
+    run.status = "done"
+    run.finished_at = utcnow()
+    return run
+
+
+def mark_suggestions_failed(run_id, error):
+    db.session.execute(
+        update(SuggestionRun)
+        .where(SuggestionRun.id == run_id)
+        .values(
+            status="failed", error=f"{type(error).__name__}: {error}"[:500], finished_at=utcnow()
+        )
+    )

@@ -1,7 +1,7 @@
 """points and themes
 
 The council's consideration: points quoted from replies, the themes they are filed under
-with the council's response to each, and the outcome sent back to partners.
+with the council's response to each, the outcome sent back to partners, and the themes Consult suggests.
 
 Revision ID: 55b06805ee15
 Revises: a2cc5847d0c6
@@ -82,9 +82,31 @@ def upgrade():
     with op.batch_alter_table('messages', schema=None) as batch_op:
         batch_op.drop_constraint('kind', type_='check')
         batch_op.create_check_constraint('kind', "kind IN ('invitation', 'reminder', 'acknowledgement', 'digest', 'link_resent', 'deadline_changed', 'account', 'outcome')")
+    op.create_table('suggestion_runs',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('consultation_id', sa.Integer(), nullable=False),
+    sa.Column('status', sa.String(length=10), nullable=False),
+    sa.Column('done', sa.Integer(), nullable=False),
+    sa.Column('total', sa.Integer(), nullable=False),
+    sa.Column('suggestions', sa.JSON(), nullable=False),
+    sa.Column('error', sa.Text(), nullable=False),
+    sa.Column('requested_by_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', consult.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('finished_at', consult.db.UTCDateTime(timezone=True), nullable=True),
+    sa.CheckConstraint("status IN ('queued', 'running', 'done', 'failed')", name=op.f('ck_suggestion_runs_status')),
+    sa.ForeignKeyConstraint(['consultation_id'], ['consultations.id'], name=op.f('fk_suggestion_runs_consultation_id_consultations')),
+    sa.ForeignKeyConstraint(['requested_by_id'], ['users.id'], name=op.f('fk_suggestion_runs_requested_by_id_users')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_suggestion_runs'))
+    )
+    with op.batch_alter_table('suggestion_runs', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_suggestion_runs_consultation_id'), ['consultation_id'], unique=False)
 
 
 def downgrade():
+    with op.batch_alter_table('suggestion_runs', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_suggestion_runs_consultation_id'))
+
+    op.drop_table('suggestion_runs')
     with op.batch_alter_table('messages', schema=None) as batch_op:
         batch_op.drop_constraint('kind', type_='check')
         batch_op.create_check_constraint('kind', "kind IN ('invitation', 'reminder', 'acknowledgement', 'digest', 'link_resent', 'deadline_changed', 'account')")

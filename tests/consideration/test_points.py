@@ -372,3 +372,43 @@ def test_erasure_takes_the_personal_data_out_of_quotes_as_out_of_replies(consult
     quotes = {p.response_id: p.quote for p in db.session.scalars(select(Point))}
     assert quotes[private.id] == ERASED
     assert quotes[wales_reply.id] == "[name withheld] writes: we support"
+
+
+def test_suggested_themes_are_worked_out_by_the_worker_and_the_officer_decides(
+    consultation, client, sign_in
+):
+    from consult.consideration.models import SuggestionRun
+    from worker.tasks.consideration import suggest_themes
+
+    officer = factories.create_user("officer", email="suggester@council.example")
+    for name in ("Aston Hall School", "Wingfield Academy"):
+        reply = db.session.scalar(
+            select(Response).where(Response.request_id == request_of(consultation, name).id)
+        )
+        reply.comments += (
+            "\n\nA joint safeguarding plan agreed with the board must come first.\n\n"
+            "Schools need continuity of their link officer during the change."
+        )
+    db.session.commit()
+    sign_in("officer")
+    assert client.post(f"/consultations/{consultation.id}/suggestions").status_code == 302
+    run = db.session.scalar(select(SuggestionRun))
+    assert client.get(f"/suggestions/{run.id}.json").json["waiting"] == 1
+    page = client.get(f"/consultations/{consultation.id}/points").get_data(as_text=True)
+    assert "Grouping the paragraphs" in page
+
+    suggest_themes(run.id)
+    db.session.expire_all()
+    run = db.session.get(SuggestionRun, run.id)
+    assert run.status == "done" and run.done == run.total
+    assert run.suggestions, "the two schools' shared paragraphs make a group"
+    texts = {passage["text"] for s in run.suggestions for passage in s["passages"]}
+    assert any("joint safeguarding plan" in text for text in texts)
+    page = client.get(f"/consultations/{consultation.id}/points").get_data(as_text=True)
+    assert "Add the theme" in page
+    label = run.suggestions[0]["label"]
+    added = client.post(f"/consultations/{consultation.id}/themes", data={"name": label})
+    assert added.status_code == 302
+    assert db.session.scalar(select(Theme.name)) == label
+    assert db.session.query(Point).count() == 0  # nothing is marked for the officer
+    del officer
