@@ -2,7 +2,7 @@
 
 from consult.audit.models import AuditChainHead, AuditEvent
 from consult.auth.models import Invitation, RecoveryCode, Setting, SignIn, User
-from consult.consideration.models import Outcome, Point, SuggestionRun, Theme
+from consult.consideration.models import Point, SuggestionRun, Theme
 from consult.consultations.models import Consultation, Criterion, Document, Option, Score
 from consult.correspondence.models import Message, SendAllowance
 from consult.directory.models import Contact, Organisation, PartnerImport, Sector
@@ -27,7 +27,6 @@ __all__ = [
     "Message",
     "Option",
     "Organisation",
-    "Outcome",
     "PartnerImport",
     "Point",
     "RecipientLink",

@@ -1,5 +1,5 @@
 """The council's consideration of the replies: the points partners made, the themes they
-are filed under, the council's response to each theme, and the outcome sent back.
+are filed under, the council's response to each theme, and the themes Consult suggests.
 
 A point quotes a passage of one version of a reply, so it stays true to what the partner
 said even after they amend it; a theme carries the council's response and the change it
@@ -99,19 +99,6 @@ class Point(db.Model):
     @property
     def kind_name(self):
         return POINT_KIND_NAMES[self.kind]
-
-
-class Outcome(db.Model):
-    """The council's answer sent back to each partner, once an officer publishes it."""
-
-    __tablename__ = "outcomes"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    consultation_id: Mapped[int] = mapped_column(ForeignKey("consultations.id"), unique=True)
-    published_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    published_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-
-    published_by = relationship("User")
 
 
 class SuggestionRun(db.Model):

@@ -8,9 +8,8 @@ from flask_limiter.util import get_remote_address
 
 from consult.auth.access import public
 from consult.consideration import queries
-from consult.consideration.models import Outcome
 from consult.db import utcnow
-from consult.extensions import db, limiter
+from consult.extensions import limiter
 from consult.requests.tokens import hash_token
 from consult.respond import partner_session
 
@@ -33,10 +32,12 @@ def _not_found(response):
     return response.status_code == 404
 
 
-def _readable(state, outcome, now):
-    """Whether this link may show the outcome: the consultation's outcome is published,
-    and the link itself still works (closing the consultation does not matter here)."""
-    if outcome is None or state.link is None or state.token is None:
+def _readable(state, now):
+    """Whether this link may show the outcome: the council has sent it, and the link
+    itself still works (closing the consultation does not matter here)."""
+    if state.link is None or state.token is None:
+        return False
+    if state.link.request.consultation.outcome_sent_at is None:
         return False
     if state.problem not in (None, "closed"):
         return False
@@ -55,14 +56,7 @@ def _readable(state, outcome, now):
 def outcome(token):
     now = utcnow()
     state = partner_session.resolve_token(token, now)
-    found = (
-        db.session.scalar(
-            db.select(Outcome).where(Outcome.consultation_id == state.link.request.consultation_id)
-        )
-        if state.link is not None
-        else None
-    )
-    if not _readable(state, found, now):
+    if not _readable(state, now):
         return render_template(
             "respond/link_problem.html",
             title="This page is not available",
@@ -76,6 +70,5 @@ def outcome(token):
         "consideration/outcome.html",
         consultation=request.consultation,
         organisation=request.organisation,
-        outcome=found,
         points=queries.fetch_request_points(request.id),
     )

@@ -20,7 +20,7 @@ from consult.consideration.forms import (
     SuggestForm,
     ThemeForm,
 )
-from consult.consideration.models import Outcome, Point, SuggestionRun, Theme
+from consult.consideration.models import Point, SuggestionRun, Theme
 from consult.consideration.services import ConsiderationError
 from consult.consultations.models import Consultation
 from consult.extensions import db
@@ -94,9 +94,6 @@ def _index_page(consultation, *, theme_form=None, merge_form=None, status=200):
         replies=queries.fetch_replies(consultation.id),
         theme_form=theme_form or ThemeForm(),
         merge_form=merge_form,
-        outcome=db.session.scalar(
-            select(Outcome).where(Outcome.consultation_id == consultation.id)
-        ),
         outcome_form=OutcomeForm(),
         run=db.session.scalar(
             select(SuggestionRun)

@@ -12,7 +12,6 @@ from consult.consideration.models import (
     POINT_KINDS,
     POINT_SOURCES,
     RESPONSE_STATES,
-    Outcome,
     Point,
     SuggestionRun,
     Theme,
@@ -214,8 +213,7 @@ def write_response(theme, *, response, change_made, state, by):
 
 def publish_outcome(consultation, *, by):
     """Record that the council's response goes back to the partners."""
-    existing = db.session.scalar(select(Outcome).where(Outcome.consultation_id == consultation.id))
-    if existing is not None:
+    if consultation.outcome_sent_at is not None:
         raise ConsiderationError("The outcome has already been sent to the partners")
     themes = db.session.scalars(
         select(Theme).where(Theme.consultation_id == consultation.id, Theme.points.any())
@@ -228,9 +226,8 @@ def publish_outcome(consultation, *, by):
             "Agree the council's response to every theme first: " + ", ".join(sorted(waiting))
         )
     now = utcnow()
-    outcome = Outcome(consultation_id=consultation.id, published_by=by, published_at=now)
-    db.session.add(outcome)
-    db.session.flush()
+    consultation.outcome_sent_at = now
+    consultation.outcome_sent_by = by
     links = db.session.scalars(
         select(RecipientLink)
         .join(Request, Request.id == RecipientLink.request_id)
@@ -259,7 +256,7 @@ def publish_outcome(consultation, *, by):
     audit.record(
         "outcome published", user=by, consultation=consultation, themes=len(themes), emails=sent
     )
-    return outcome
+    return sent
 
 
 def request_suggestions(consultation, *, by):

@@ -54,9 +54,14 @@ class Consultation(db.Model):
     # the officer's first few hundred): until then the send-out page says so.
     invitations_prepared_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # When the council's response went back to the partners ("you said, we did"), and who
+    # sent it (consult/consideration/).
+    outcome_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    outcome_sent_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     # When partners' personal details were erased at the end of the retention period.
     personal_data_erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
+    outcome_sent_by = relationship("User", foreign_keys=[outcome_sent_by_id])
     options: Mapped[list["Option"]] = relationship(
         back_populates="consultation", order_by="Option.position"
     )

@@ -170,6 +170,9 @@ def partner_required(view):
 @limiter.limit(_unknown_link_limit, deduct_when=_link_unknown)
 def landing(token):
     state = partner_session.resolve_token(token)
+    if state.problem == "closed" and state.link.request.consultation.outcome_sent_at:
+        # After the council has sent its response, the partner's link opens it.
+        return redirect(url_for("outcome.outcome", token=token), code=303)
     if not state.ok:
         return _problem_page(state.problem)
     return render_template(

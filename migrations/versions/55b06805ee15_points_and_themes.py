@@ -22,16 +22,11 @@ depends_on = None
 
 
 def upgrade():
-    op.create_table('outcomes',
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('consultation_id', sa.Integer(), nullable=False),
-    sa.Column('published_at', consult.db.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('published_by_id', sa.Integer(), nullable=True),
-    sa.ForeignKeyConstraint(['consultation_id'], ['consultations.id'], name=op.f('fk_outcomes_consultation_id_consultations')),
-    sa.ForeignKeyConstraint(['published_by_id'], ['users.id'], name=op.f('fk_outcomes_published_by_id_users')),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_outcomes')),
-    sa.UniqueConstraint('consultation_id', name=op.f('uq_outcomes_consultation_id'))
-    )
+    with op.batch_alter_table('consultations', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('outcome_sent_at', consult.db.UTCDateTime(timezone=True), nullable=True))
+        batch_op.add_column(sa.Column('outcome_sent_by_id', sa.Integer(), nullable=True))
+        batch_op.create_foreign_key(batch_op.f('fk_consultations_outcome_sent_by_id_users'), 'users', ['outcome_sent_by_id'], ['id'])
+
     op.create_table('themes',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('consultation_id', sa.Integer(), nullable=False),
@@ -120,4 +115,7 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_themes_consultation_id'))
 
     op.drop_table('themes')
-    op.drop_table('outcomes')
+    with op.batch_alter_table('consultations', schema=None) as batch_op:
+        batch_op.drop_constraint(batch_op.f('fk_consultations_outcome_sent_by_id_users'), type_='foreignkey')
+        batch_op.drop_column('outcome_sent_by_id')
+        batch_op.drop_column('outcome_sent_at')

@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from consult.audit.models import AuditEvent
 from consult.consideration import queries, services
-from consult.consideration.models import Outcome, Point, Theme
+from consult.consideration.models import Point, Theme
 from consult.correspondence.models import Message
 from consult.db import utcnow
 from consult.extensions import db
@@ -264,7 +264,8 @@ def test_the_outcome_goes_back_to_each_partner_with_their_own_points_only(
 
     sign_in("officer")
     assert client.post(f"/consultations/{consultation.id}/outcome").status_code == 302
-    assert db.session.scalar(select(Outcome)) is not None
+    db.session.expire_all()
+    assert consultation.outcome_sent_at is not None
     emails = db.session.scalars(select(Message).where(Message.kind == "outcome")).all()
     assert len(emails) == 3  # each partner who replied
     assert all("/outcome" in email.body_text for email in emails)
@@ -284,6 +285,9 @@ def test_the_outcome_goes_back_to_each_partner_with_their_own_points_only(
     assert "private view" not in text
     assert wales.links[0].expires_at > utcnow() + timedelta(days=80)
     assert client.get(f"/r/{'x' * 43}/outcome").status_code == 404
+    # The link in the partner's first email now opens the outcome too.
+    landing = client.get(f"/r/{token}")
+    assert landing.status_code == 303 and landing.headers["Location"].endswith("/outcome")
 
 
 def test_the_annex_carries_the_schedule_with_the_annexs_rules(consultation):
