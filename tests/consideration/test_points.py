@@ -416,3 +416,26 @@ def test_suggested_themes_are_worked_out_by_the_worker_and_the_officer_decides(
     assert db.session.scalar(select(Theme.name)) == label
     assert db.session.query(Point).count() == 0  # nothing is marked for the officer
     del officer
+
+
+def test_the_list_pages_run_a_fixed_number_of_queries(
+    consultation, client, sign_in, count_queries
+):
+    sign_in("scrutiny")
+    urls = (
+        f"/consultations/{consultation.id}/points",
+        f"/consultations/{consultation.id}/schedule",
+        f"/consultations/{consultation.id}/schedule?by=partner",
+    )
+
+    def counted():
+        found = []
+        for url in urls:
+            with count_queries() as counter:
+                assert client.get(url).status_code == 200
+            found.append(counter.count)
+        return found
+
+    before = counted()
+    _mark_all(consultation)
+    assert counted() == before
