@@ -279,6 +279,7 @@ ROUTES = {
         lambda s: {"consultation_id": s.consultation.id},
         OFFICERS,
     ),
+    ("record.check_email", "POST"): (lambda s: {"request_id": s.request.id}, OFFICERS),
     ("auth.second_factor", "GET"): (lambda s: {}, PUBLIC),
     ("auth.second_factor", "POST"): (lambda s: {}, PUBLIC),
     ("auth.set_up_at_sign_in", "GET"): (lambda s: {}, PUBLIC),
@@ -305,6 +306,7 @@ ROUTES = {
     ("review.log", "GET"): (lambda s: {"consultation_id": s.consultation.id}, SIGNED_IN),
     # No sample response exists: access is decided before the row is looked up (then 404).
     ("review.response_letter", "GET"): (lambda s: {"response_id": 1}, SIGNED_IN),
+    ("review.response_email", "GET"): (lambda s: {"response_id": 1}, OFFICERS),
     ("publish.log_csv", "GET"): (lambda s: {"consultation_id": s.consultation.id}, SIGNED_IN),
     ("publish.log_xlsx", "GET"): (lambda s: {"consultation_id": s.consultation.id}, SIGNED_IN),
     ("publish.annex", "GET"): (lambda s: {"consultation_id": s.consultation.id}, SIGNED_IN),

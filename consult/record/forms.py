@@ -9,8 +9,16 @@ from govuk_frontend_wtf.wtforms_widgets import (
     GovTextArea,
     GovTextInput,
 )
-from wtforms import RadioField, SelectField, StringField, SubmitField, TextAreaField
-from wtforms.validators import InputRequired, Length, Optional, ValidationError
+from wtforms import (
+    HiddenField,
+    IntegerField,
+    RadioField,
+    SelectField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
+from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
 
 from consult.forms import ThreePartDateField
 from consult.respond.forms import COMMENTS_MAX, clean_text
@@ -42,11 +50,11 @@ def _alternative_field():
     )
 
 
-def _publication_field():
+def _publication_field(default="publish"):
     return RadioField(
         "May the reply be published in the annex?",
         choices=PUBLICATION_CHOICES,
-        default="publish",
+        default=default,
         widget=GovRadioInput(),
         validators=[InputRequired(message="Choose whether the reply may be published")],
     )
@@ -93,6 +101,9 @@ class RecordReplyForm(FlaskForm):
 
 
 class EmailReplyForm(FlaskForm):
+    """Step one of dropping in a saved email: the file, and whose it is if the sender's
+    address does not say."""
+
     email_file = FileField(
         "The email, saved from Outlook (.msg) or as a .eml file", widget=GovFileInput()
     )
@@ -100,11 +111,29 @@ class EmailReplyForm(FlaskForm):
         "Which organisation it is from", coerce=int, widget=GovSelect(), validators=[Optional()]
     )
     contact_id = SelectField("Who sent it", coerce=int, widget=GovSelect(), validators=[Optional()])
-    stance = _stance_field()
-    alternative_option = _alternative_field()
-    publication = _publication_field()
-    submit = SubmitField("Record the reply", widget=GovSubmitInput())
+    submit = SubmitField("Continue", widget=GovSubmitInput())
 
     def validate_email_file(self, field):
         if not field.data or not getattr(field.data, "filename", ""):
             raise ValidationError("Select the saved email")
+
+
+class CheckEmailForm(FlaskForm):
+    """Step two: the officer checks where the partner's words end, and records them."""
+
+    # The stored email, signed for this request and officer (services.hold_email).
+    email = HiddenField(validators=[InputRequired(message="Choose the email again")])
+    words_end = IntegerField(
+        "The partner's words end at line",
+        widget=GovTextInput(),
+        validators=[
+            InputRequired(message="Enter the line the partner's words end at, as a number"),
+            NumberRange(min=0, message="Enter a line number of the email, or 0"),
+        ],
+    )
+    update = SubmitField("Update", widget=GovSubmitInput())
+    whole = SubmitField("Keep the whole email", widget=GovSubmitInput())
+    stance = _stance_field()
+    alternative_option = _alternative_field()
+    publication = _publication_field(default=None)
+    submit = SubmitField("Record as the reply", widget=GovSubmitInput())

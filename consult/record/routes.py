@@ -1,4 +1,9 @@
-"""Officers key in replies that came by email, by post or at a meeting."""
+"""Officers key in replies that came by email, by post or at a meeting.
+
+A saved email is dropped in two steps: the file (kept whole, for officers only), then a
+check page that shows where the partner's words end and the quoted thread begins, which
+the officer can move before only the partner's words are recorded.
+"""
 
 from datetime import datetime, time
 
@@ -8,14 +13,14 @@ from sqlalchemy import select
 
 from consult.auth.access import officers_only
 from consult.consultations.models import Consultation, Option
-from consult.dates import LONDON
+from consult.dates import LONDON, format_datetime, london
 from consult.directory.models import Contact, Organisation
 from consult.extensions import db
-from consult.files.services import LETTER_KINDS, UploadError, store_upload
+from consult.files.services import LETTER_KINDS, UploadError, store_upload, stored_path
 from consult.paging import as_id
-from consult.record import services
-from consult.record.forms import EmailReplyForm, RecordReplyForm
-from consult.record.saved_emails import EmailFileError, read_email_file
+from consult.record import quoted, services
+from consult.record.forms import CheckEmailForm, EmailReplyForm, RecordReplyForm
+from consult.record.saved_emails import MAX_EMAIL_BYTES, EmailFileError, read_email_file
 from consult.requests.models import Request
 from consult.respond.services import ResponseError
 
@@ -100,25 +105,34 @@ def record_reply(request_id):
     ), 400 if form.errors else 200
 
 
+# A saved email, step one: the file, matched to its request and sender
+
+
 def _email_page(form, consultation, request, status=200):
     return render_template(
         "record/email.html", form=form, consultation=consultation, request=request
     ), status
 
 
-def _record_from_email(form, consultation, request):
-    """Read the saved email, match it to a request and contact, and record it. Returns
-    the request on success; otherwise sets form errors and returns None."""
-    alternative, ok = _alternative(form, consultation)
-    if not ok:
-        return None
+def _take_email(form, consultation, request):
+    """Read the saved email and match it to a request and contact; keep it whole. Returns
+    (request, contact, stored file, email); otherwise sets form errors, keeps nothing and
+    returns None."""
+    data = form.email_file.data.read(MAX_EMAIL_BYTES + 1)
     try:
-        received = read_email_file(form.email_file.data.read(10 * 1024 * 1024 + 1))
+        received = read_email_file(data)
     except EmailFileError as error:
         form.email_file.errors = [str(error)]
         return None
     if received.sent_at is None:
         form.email_file.errors = ["The email has no date, so record the reply by hand"]
+        return None
+    problem = services.received_date_problem(
+        consultation, london(received.sent_at).date(), datetime.now(LONDON).date()
+    )
+    if problem:
+        sent = format_datetime(received.sent_at)
+        form.email_file.errors = [f"The email was sent {sent}. {problem}"]
         return None
     matched_request, contact = services.match_sender(consultation, received.sender_address)
     if request is not None and matched_request is not None and matched_request.id != request.id:
@@ -145,31 +159,8 @@ def _record_from_email(form, consultation, request):
             "for this consultation. Choose who sent it, then choose the email again."
         ]
         return None
-    try:
-        letter = services.keep_first_letter(received.attachments)
-        services.record_reply(
-            request,
-            by=current_user,
-            received_at=received.sent_at,
-            channel="email",
-            stance=form.stance.data,
-            alternative_option=alternative,
-            comments=received.text or received.subject,
-            responder_name=received.sender_name or (contact.name if contact else ""),
-            responder_role=contact.role
-            if contact is not None and contact.email == received.sender_address
-            else "",
-            publication=form.publication.data,
-            letter_file=letter,
-            contact=contact,
-            source=(form.email_file.data.filename or "")[:200],
-        )
-    except ResponseError as error:
-        db.session.rollback()
-        form.stance.errors = [str(error)]
-        return None
-    db.session.commit()
-    return request
+    stored = services.keep_saved_email(data, form.email_file.data.filename or "email")
+    return request, contact, stored, received
 
 
 def _contact_choices(form, request):
@@ -179,19 +170,37 @@ def _contact_choices(form, request):
     ]
 
 
+def _request_email_form(request, *, posted=True):
+    form = EmailReplyForm() if posted else EmailReplyForm(formdata=None)
+    _contact_choices(form, request)
+    form.request_id.choices = [(request.id, request.organisation.name)]
+    return form
+
+
+def _taken(form, consultation, request):
+    """Step one done: the email kept, then its check page; or the form with its errors."""
+    taken = _take_email(form, consultation, request)
+    if taken is None:
+        return _email_page(form, consultation, request, 400)
+    request, contact, stored, received = taken
+    db.session.commit()
+    check = CheckEmailForm(
+        formdata=None,
+        email=services.hold_email(stored, request, contact=contact, by=current_user),
+    )
+    _option_choices(check, request.consultation)
+    split = quoted.split_reply(received.text, received.html)
+    return _check_page(check, request, received, split, stored=stored, contact=contact)
+
+
 @bp.route("/requests/<int:request_id>/record-email", methods=["GET", "POST"])
 @officers_only
 def record_email(request_id):
     request = _answerable(request_id)
-    consultation = request.consultation
-    form = EmailReplyForm()
-    _option_choices(form, consultation)
-    _contact_choices(form, request)
-    form.request_id.choices = [(request.id, request.organisation.name)]
-    if form.validate_on_submit() and _record_from_email(form, consultation, request):
-        flash(f"The email from {request.organisation.name} is recorded as its reply.", "success")
-        return redirect(url_for("review.request_detail", request_id=request.id))
-    return _email_page(form, consultation, request, 400 if form.errors else 200)
+    form = _request_email_form(request)
+    if form.validate_on_submit():
+        return _taken(form, request.consultation, request)
+    return _email_page(form, request.consultation, request, 400 if form.errors else 200)
 
 
 @bp.route("/consultations/<int:consultation_id>/record-email", methods=["GET", "POST"])
@@ -201,7 +210,6 @@ def record_consultation_email(consultation_id):
     if consultation.state == "draft":
         abort(404)
     form = EmailReplyForm()
-    _option_choices(form, consultation)
     requests = db.session.execute(
         select(Request.id, Organisation.name)
         .join(Organisation, Organisation.id == Request.organisation_id)
@@ -218,10 +226,117 @@ def record_consultation_email(consultation_id):
     chosen = db.session.get(Request, request_id) if request_id else None
     _contact_choices(form, chosen if chosen and chosen.consultation_id == consultation.id else None)
     if form.validate_on_submit():
-        request = _record_from_email(form, consultation, None)
-        if request is not None:
-            flash(
-                f"The email from {request.organisation.name} is recorded as its reply.", "success"
-            )
-            return redirect(url_for("review.request_detail", request_id=request.id))
+        return _taken(form, consultation, None)
     return _email_page(form, consultation, None, 400 if form.errors else 200)
+
+
+# Step two: the officer checks the split, then records the partner's words
+
+
+def _check_page(form, request, received, split, *, stored, contact, status=200):
+    """The check page: who sent the email and when, the partner's words and the quoted
+    thread with their line numbers, and the answer to record."""
+    end = len(split.lines) if split.split_at is None else split.split_at
+    if not form.words_end.errors:
+        form.words_end.data, form.words_end.raw_data = end, [str(end)]
+    return render_template(
+        "record/check_email.html",
+        form=form,
+        request=request,
+        consultation=request.consultation,
+        received=received,
+        stored=stored,
+        contact=contact,
+        split=split,
+        end=end,
+        found_at=quoted.split_reply(received.text, received.html).split_at,
+        link_line=services.partner_link_line(split.lines[:end]),
+    ), status
+
+
+def _officers_end(form, lines):
+    """The line the officer says the partner's words end at, or None (with a form error)."""
+    if form.words_end.errors:
+        return None
+    if form.words_end.data > len(lines):
+        form.words_end.errors = [f"Enter a line number from 0 to {len(lines)}, the last line"]
+        return None
+    return form.words_end.data
+
+
+@bp.route("/requests/<int:request_id>/record-email/check", methods=["POST"])
+@officers_only
+def check_email(request_id):
+    request = _answerable(request_id)
+    consultation = request.consultation
+    form = CheckEmailForm()
+    _option_choices(form, consultation)
+    try:
+        stored, contact = services.held_email(form.email.data, request, by=current_user)
+        received = read_email_file(stored_path(stored).read_bytes())
+    except services.HeldEmailError as error:
+        return _choose_again(request, str(error))
+    except (EmailFileError, OSError):
+        return _choose_again(request, "The email could not be read again. Choose it again.")
+    lines = quoted.lines_of(received.text)
+    page = {"stored": stored, "contact": contact}
+
+    if form.whole.data or form.update.data:  # only the split moves; nothing is recorded
+        if form.whole.data:
+            form.words_end.process_errors, form.words_end.data = [], len(lines)
+        end = _officers_end(form, lines) if form.words_end.validate(form) else None
+        if end is None:
+            split = quoted.split_reply(received.text, received.html)
+            return _check_page(form, request, received, split, status=400, **page)
+        split = quoted.split_at_line(received.text, end)
+        return _check_page(form, request, received, split, **page)
+
+    answered = form.validate()
+    end = _officers_end(form, lines)
+    if end is None:
+        split = quoted.split_reply(received.text, received.html)
+        return _check_page(form, request, received, split, status=400, **page)
+    split = quoted.split_at_line(received.text, end)
+    link = services.partner_link_line(lines[:end])
+    if link is not None:
+        form.words_end.errors = [
+            f"Line {link + 1} holds a link with a partner's secret token, so it is not the "
+            f"partner's words: make their words end at line {link} or before"
+        ]
+        answered = False
+    alternative, answered = _alternative(form, consultation) if answered else (None, False)
+    if not answered:
+        return _check_page(form, request, received, split, status=400, **page)
+    try:
+        services.record_reply(
+            request,
+            by=current_user,
+            received_at=received.sent_at,
+            channel="email",
+            stance=form.stance.data,
+            alternative_option=alternative,
+            comments=split.words,
+            responder_name=received.sender_name or (contact.name if contact else ""),
+            responder_role=contact.role
+            if contact is not None and contact.email == received.sender_address
+            else "",
+            publication=form.publication.data,
+            letter_file=services.keep_first_letter(received.attachments),
+            contact=contact,
+            source=stored.original_filename,
+            source_file=stored,
+        )
+    except ResponseError as error:
+        db.session.rollback()
+        form.stance.errors = [str(error)]
+        return _check_page(form, request, received, split, status=400, **page)
+    db.session.commit()
+    flash(f"The email from {request.organisation.name} is recorded as its reply.", "success")
+    return redirect(url_for("review.request_detail", request_id=request.id))
+
+
+def _choose_again(request, problem):
+    """Step one's page again, saying why the email on the check page cannot be recorded."""
+    form = _request_email_form(request, posted=False)
+    form.email_file.errors = [problem]
+    return _email_page(form, request.consultation, request, 400)

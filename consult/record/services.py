@@ -5,6 +5,8 @@ request's response, so the tally, the log and the annex treat them alike; the ve
 says who keyed it in and when, beside when it was received.
 """
 
+from flask import current_app
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import select
 
 from consult.audit import services as audit
@@ -12,11 +14,17 @@ from consult.dates import format_date, london
 from consult.db import utcnow
 from consult.directory.models import Contact
 from consult.extensions import db
-from consult.files.services import LETTER_KINDS, sniff, store_bytes
+from consult.files.models import StoredFile
+from consult.files.services import EMAIL_KINDS, KINDS, LETTER_KINDS, sniff, store_bytes
+from consult.record.saved_emails import OLE_SIGNATURE
+from consult.redaction import TOKEN_PATH
 from consult.requests.models import RecipientLink, Request
+from consult.respond.models import Response
 from consult.respond.services import ResponseError, record_response
 
 OFFICER_CHANNELS = ("email", "post", "meeting")
+# How long the check page of a dropped-in email may stay open before it is chosen again.
+HOLD_SECONDS = 24 * 60 * 60
 
 
 def received_date_problem(consultation, received_on, today):
@@ -46,8 +54,11 @@ def record_reply(
     letter_file=None,
     contact=None,
     source=None,
+    source_file=None,
 ):
-    """Key in a reply received outside Consult. Raises ResponseError for a bad answer."""
+    """Key in a reply received outside Consult. Raises ResponseError for a bad answer.
+
+    ``source_file`` is the email it came in, kept whole for officers only."""
     problem = received_date_problem(
         request.consultation, london(received_at).date(), london(utcnow()).date()
     )
@@ -66,6 +77,8 @@ def record_reply(
         entered_by=by,
         letter_file_id=letter_file.id if letter_file is not None else None,
     )
+    if source_file is not None:
+        response.source_file_id = source_file.id
     audit.record(
         "reply keyed in",
         user=by,
@@ -75,6 +88,7 @@ def record_reply(
         received_at=received_at.isoformat(),
         contact_id=contact.id if contact is not None else None,
         source=source,
+        source_file_id=source_file.id if source_file is not None else None,
     )
     return response
 
@@ -115,3 +129,67 @@ def keep_first_letter(attachments):
         if kind in LETTER_KINDS:
             return store_bytes(data, filename, kind)
     return None
+
+
+# A saved email dropped in: kept whole, checked, then recorded
+
+
+class HeldEmailError(ValueError):
+    """The email on a check page cannot be recorded; the message says why and what next."""
+
+
+def keep_saved_email(data, filename):
+    """The saved email, whole (quoted thread and all), as a stored file."""
+    return store_bytes(data, filename, "msg" if data.startswith(OLE_SIGNATURE) else "eml")
+
+
+def _holder():
+    config = current_app.config
+    keys = [*(config.get("SECRET_KEY_FALLBACKS") or []), config["SECRET_KEY"]]
+    return URLSafeTimedSerializer(keys, salt="record.saved-email")
+
+
+def hold_email(stored, request, *, contact, by):
+    """What the check page carries to name the stored email: signed, so that it holds only
+    for this request and the officer who dropped the email in."""
+    held = {"file": stored.id, "request": request.id, "by": by.id}
+    return _holder().dumps(held | {"contact": contact.id if contact is not None else None})
+
+
+def held_email(reference, request, *, by):
+    """(stored file, contact or None) that a check page's ``reference`` names. Raises
+    HeldEmailError unless it was signed here for ``request`` and ``by``, and names an
+    email that is still kept and not yet recorded."""
+    choose_again = "Choose the email again."
+    try:
+        held = _holder().loads(reference or "", max_age=HOLD_SECONDS)
+    except SignatureExpired:
+        raise HeldEmailError(f"The check page was open for too long. {choose_again}") from None
+    except BadSignature:
+        raise HeldEmailError(f"The email could not be found. {choose_again}") from None
+    if (
+        not isinstance(held, dict)
+        or held.get("request") != request.id
+        or held.get("by") != by.id
+        or not isinstance(held.get("file"), int)
+    ):
+        raise HeldEmailError(f"The email could not be found. {choose_again}")
+    stored = db.session.get(StoredFile, held["file"])
+    email_types = {KINDS[kind][0] for kind in EMAIL_KINDS}
+    if stored is None or stored.erased_at is not None or stored.content_type not in email_types:
+        raise HeldEmailError(f"The email is no longer kept. {choose_again}")
+    recorded = db.session.scalar(
+        select(Response.version).where(Response.source_file_id == stored.id)
+    )
+    if recorded is not None:
+        raise HeldEmailError(f"This email is already recorded, as version {recorded} of the reply.")
+    contact = None
+    if isinstance(held.get("contact"), int):
+        contact = next((c for c in request_contacts(request) if c.id == held["contact"]), None)
+    return stored, contact
+
+
+def partner_link_line(lines):
+    """The index of the first of ``lines`` that holds a link with a token of ours (a
+    partner's or a staff invitation), or None: such a line is never a partner's words."""
+    return next((index for index, line in enumerate(lines) if TOKEN_PATH.search(line)), None)

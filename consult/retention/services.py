@@ -2,10 +2,11 @@
 
 At the end of a consultation's retention period its personal details are erased: the
 names and addresses on its emails and their bodies, the names of those who replied, the
-words of replies that were not for publication, unpublished letters, and drafts. What is
-kept is what the committee's record needs: organisations, sectors, stances, dates,
-counts and the published annex. One person's details can also be found, exported and
-erased on request, across every consultation.
+words of replies that were not for publication, unpublished letters, the saved emails
+that replies were recorded from, and drafts. What is kept is what the committee's record
+needs: organisations, sectors, stances, dates, counts and the published annex. One
+person's details can also be found, exported and erased on request, across every
+consultation.
 """
 
 import io
@@ -87,6 +88,7 @@ def plan_consultation_erasure(consultation):
         "responder_names": named,
         "unpublished_replies": unpublished,
         "unpublished_letters": len(_unpublished_letters(consultation)),
+        "original_emails": len(_original_emails(consultation)),
         "drafts": drafts,
     }
 
@@ -115,11 +117,26 @@ def _unpublished_letters(consultation):
     ).all()
 
 
+def _original_emails(consultation):
+    """The saved emails replies were recorded from: never published, so all of them go."""
+    return db.session.scalars(
+        select(StoredFile).where(
+            StoredFile.erased_at.is_(None),
+            StoredFile.id.in_(
+                select(Response.source_file_id).where(
+                    Response.request_id.in_(_request_ids(consultation)),
+                    Response.source_file_id.is_not(None),
+                )
+            ),
+        )
+    ).all()
+
+
 def erase_consultation(consultation, *, now, by=None):
     """Erase a consultation's personal details; the tally, dates and annex stay."""
     counts = plan_consultation_erasure(consultation)
     request_ids = _request_ids(consultation)
-    for stored in _unpublished_letters(consultation):
+    for stored in [*_unpublished_letters(consultation), *_original_emails(consultation)]:
         erase_stored_file(stored, now=now)
     db.session.execute(
         update(Message)
@@ -346,6 +363,9 @@ def erase_person(record, *, now, by=None):
     for stored in unpublished:
         if stored.id not in published_ids:
             erase_stored_file(stored, now=now)
+    for response in record.responses:  # the email a reply came in is never published
+        if response.source_file is not None:
+            erase_stored_file(response.source_file, now=now)
     link_ids = [link.id for link in record.links]
     if link_ids:
         db.session.execute(

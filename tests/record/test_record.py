@@ -1,4 +1,5 @@
-"""Replies that arrive off-system: keyed in by hand, or dropped in as a saved email."""
+"""Replies that arrive off-system: keyed in by hand, or dropped in as a saved email (its
+two steps, the check page and the split: tests/record/test_email_split.py)."""
 
 import io
 from datetime import UTC, datetime
@@ -17,6 +18,7 @@ from consult.requests.models import Request
 from consult.respond.models import Response
 from tests import factories
 from tests.files.samples import EXE_BYTES, pdf_bytes
+from tests.record.test_email_split import drop
 
 SENT = datetime(2017, 4, 3, 16, 42, tzinfo=UTC)
 
@@ -202,20 +204,6 @@ def test_a_bad_keyed_in_reply_is_refused_and_nothing_saved(
     assert message in response.get_data(as_text=True)
     assert db.session.scalar(select(func.count(Response.id))) == 0
     assert db.session.scalar(select(func.count(StoredFile.id))) == 0
-
-
-def drop(client, url, data, filename="reply.eml", **fields):
-    return client.post(
-        url,
-        data={
-            "email_file": (io.BytesIO(data), filename),
-            "stance": "supports",
-            "publication": "publish",
-            "alternative_option": "0",
-            **fields,
-        },
-        content_type="multipart/form-data",
-    )
 
 
 def test_a_saved_email_is_matched_to_its_request_by_the_sender(issued, client, sign_in, tmp_path):
