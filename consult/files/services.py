@@ -131,9 +131,16 @@ def store_bytes(data, filename, kind):
     return stored
 
 
+def kind_of(stored):
+    """The kind ("pdf", "docx", …) of a stored file, from the type it was kept as."""
+    return next(
+        (kind for kind, (mimetype, *_) in KINDS.items() if mimetype == stored.content_type), ""
+    )
+
+
 def send_stored_file(stored):
     """The file as a download: attachment, its real type, a clean name, no sniffing."""
-    path = Path(current_app.config["UPLOAD_DIR"]) / stored.storage_name
+    path = stored_path(stored)
     response = send_file(
         path,
         mimetype=stored.content_type,
@@ -146,6 +153,7 @@ def send_stored_file(stored):
 
 
 def stored_path(stored):
+    """Where a stored file's bytes are."""
     return Path(current_app.config["UPLOAD_DIR"]) / stored.storage_name
 
 

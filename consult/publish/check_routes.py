@@ -12,6 +12,7 @@ from consult.auth.access import officers_only
 from consult.consultations.models import Consultation
 from consult.db import utcnow
 from consult.extensions import db
+from consult.files.services import kind_of, stored_path
 from consult.publish import annex as annexes
 from consult.publish import queries
 from consult.publish.forms import LetterCheckForm
@@ -54,8 +55,8 @@ def _letter(consultation, stored_file_id):
     letter = annexes.Letter(
         stored_file_id=stored.id,
         name=stored.original_filename,
-        kind=annexes.kind_of(stored),
-        path=annexes.upload_path(stored),
+        kind=kind_of(stored),
+        path=stored_path(stored),
         words=check.word_list if check else [],
         left_out_pages=check.page_numbers if check else [],
         left_out=bool(check and check.left_out),

@@ -19,13 +19,14 @@ from sqlalchemy import and_, delete, select, update
 
 from consult.addresses import AddressError, normalise_email
 from consult.audit import services as audit
+from consult.consideration.models import Point
 from consult.consultations.models import Consultation
 from consult.correspondence.models import Message
 from consult.directory.models import Contact, Organisation
 from consult.extensions import db
 from consult.files.models import StoredFile
 from consult.files.services import erase_stored_file, stored_path
-from consult.publish.redaction import ERASED, redact
+from consult.redaction import ERASED, redact
 from consult.requests.models import LinkToken, RecipientLink, Request
 from consult.respond.models import Response, ResponseDraft
 
@@ -159,6 +160,20 @@ def erase_consultation(consultation, *, now, by=None):
         update(Response)
         .where(Response.request_id.in_(request_ids), Response.publication == "do_not_publish")
         .values(comments=ERASED)
+    )
+    # A point quotes its reply: it goes as the reply's words do.
+    db.session.execute(
+        update(Point)
+        .where(
+            Point.request_id.in_(request_ids),
+            Point.response_id.in_(
+                select(Response.id).where(
+                    Response.request_id.in_(request_ids),
+                    Response.publication == "do_not_publish",
+                )
+            ),
+        )
+        .values(quote=ERASED)
     )
     db.session.execute(delete(ResponseDraft).where(ResponseDraft.request_id.in_(request_ids)))
     link_ids = select(RecipientLink.id).where(RecipientLink.request_id.in_(request_ids))
@@ -347,6 +362,9 @@ def erase_person(record, *, now, by=None):
             response.responder_name = ERASED
         response.responder_role = ""
         response.comments = redact(response.comments, names=sorted(names, key=len, reverse=True))
+    response_ids = [response.id for response in record.responses]
+    for point in db.session.scalars(select(Point).where(Point.response_id.in_(response_ids))):
+        point.quote = redact(point.quote, names=sorted(names, key=len, reverse=True))
     for draft in record.drafts:
         draft.responder_name, draft.responder_role = "", ""
         draft.comments = redact(draft.comments, names=sorted(names))
