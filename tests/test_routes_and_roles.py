@@ -313,6 +313,53 @@ ROUTES = {
     ("publish.build_annex", "POST"): (lambda s: {"consultation_id": s.consultation.id}, OFFICERS),
     ("publish.annex_progress", "GET"): (lambda s: {"build_id": s.annex_build.id}, SIGNED_IN),
     ("publish.download_annex", "GET"): (lambda s: {"build_id": s.annex_build.id}, SIGNED_IN),
+    ("publish.publish_annex", "POST"): (lambda s: {"build_id": s.annex_build.id}, OFFICERS),
+    ("letter_checks.index", "GET"): (lambda s: {"consultation_id": s.consultation.id}, OFFICERS),
+    ("letter_checks.letter", "GET"): (
+        lambda s: {"consultation_id": s.consultation.id, "stored_file_id": 1},
+        OFFICERS,
+    ),
+    ("letter_checks.save_check", "POST"): (
+        lambda s: {"consultation_id": s.consultation.id, "stored_file_id": 1},
+        OFFICERS,
+    ),
+    ("letter_checks.page_image", "GET"): (
+        lambda s: {"consultation_id": s.consultation.id, "stored_file_id": 1, "number": 1},
+        OFFICERS,
+    ),
+    ("consideration.index", "GET"): (lambda s: {"consultation_id": s.consultation.id}, SIGNED_IN),
+    ("consideration.add_theme", "POST"): (
+        lambda s: {"consultation_id": s.consultation.id},
+        OFFICERS,
+    ),
+    ("consideration.merge_themes", "POST"): (
+        lambda s: {"consultation_id": s.consultation.id},
+        OFFICERS,
+    ),
+    ("consideration.reply", "GET"): (lambda s: {"request_id": s.request.id}, SIGNED_IN),
+    ("consideration.mark_point", "POST"): (lambda s: {"request_id": s.request.id}, OFFICERS),
+    ("consideration.change_point", "POST"): (lambda s: {"point_id": 1}, OFFICERS),
+    ("consideration.remove_point", "POST"): (lambda s: {"point_id": 1}, OFFICERS),
+    ("consideration.theme", "GET"): (lambda s: {"theme_id": 1}, SIGNED_IN),
+    ("consideration.save_theme", "POST"): (lambda s: {"theme_id": 1}, OFFICERS),
+    ("consideration.schedule_page", "GET"): (
+        lambda s: {"consultation_id": s.consultation.id},
+        SIGNED_IN,
+    ),
+    ("consideration.schedule_docx", "GET"): (
+        lambda s: {"consultation_id": s.consultation.id},
+        SIGNED_IN,
+    ),
+    ("consideration.publish_outcome", "POST"): (
+        lambda s: {"consultation_id": s.consultation.id},
+        OFFICERS,
+    ),
+    ("consideration.suggest", "POST"): (
+        lambda s: {"consultation_id": s.consultation.id},
+        OFFICERS,
+    ),
+    ("consideration.suggestion_progress", "GET"): (lambda s: {"run_id": 1}, SIGNED_IN),
+    ("outcome.outcome", "GET"): (lambda s: {"token": s.token}, PUBLIC),
     ("retention.person", "GET"): (lambda s: {}, frozenset({"admin"})),
     ("retention.find_person", "POST"): (lambda s: {}, frozenset({"admin"})),
     ("retention.export_person", "POST"): (lambda s: {}, frozenset({"admin"})),
