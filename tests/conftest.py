@@ -8,16 +8,29 @@ import secrets
 import jinja2
 import pytest
 import sqlalchemy as sa
+from argon2 import PasswordHasher
 from flask.testing import FlaskClient
 
 from config import TestConfig, celery_settings
 from consult import create_app
+from consult.auth import passwords
 from consult.extensions import db, limiter
 from tests import factories
 from tests.services import POSTGRES_URL, postgres_available, require
 
 _schemas_made = set()
 _tables_emptied_by_truncate = {}
+
+
+@pytest.fixture(scope="session", autouse=True)
+def cheap_password_hashing():
+    """Argon2 at its cheapest, as in tests/forms_walk.py: its cost is a setting no test
+    is about, and at the recommended one hashing took a quarter of the suite's time."""
+    cheap = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(passwords, "_hasher", cheap)
+        patch.setattr(passwords, "_UNUSED_HASH", cheap.hash("no account has this password"))
+        yield
 
 
 class CompiledTemplates(jinja2.BytecodeCache):
