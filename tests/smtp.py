@@ -1,16 +1,37 @@
 """A real SMTP server for the tests (aiosmtpd), whose received messages are read back."""
 
 import asyncio
+import itertools
+import random
 import socket
 from email import message_from_bytes, policy
 
 from aiosmtpd.controller import Controller
 
+from tests.services import xdist_worker_number
+
+# Each process of the run hands out ports from a block of its own below the kernel's
+# ephemeral range (32768 up), so that between free_port() and the server's bind, or while
+# a drill has its SMTP server down, neither another xdist worker nor an outgoing
+# connection can take the port. A random start keeps two runs side by side apart.
+PORT_BLOCK = 250
+_worker = xdist_worker_number()
+_first_port = 20_000 + PORT_BLOCK * (0 if _worker is None else (_worker + 1) % 50)
+_start = random.randrange(PORT_BLOCK)
+_ports = (_first_port + (_start + n) % PORT_BLOCK for n in itertools.count())
+
 
 def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+    """A port of this process's block that nothing is listening on."""
+    for _ in range(PORT_BLOCK):
+        port = next(_ports)
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise RuntimeError(f"no free port from {_first_port} to {_first_port + PORT_BLOCK - 1}")
 
 
 class Inbox:
