@@ -50,11 +50,12 @@ def _alternative_field():
     )
 
 
-def _publication_field(default="publish"):
+def _publication_field():
+    """Nothing preselected: whether a reply is published is the partner's choice, which
+    the officer must read from the reply, not accept by default."""
     return RadioField(
         "May the reply be published in the annex?",
         choices=PUBLICATION_CHOICES,
-        default=default,
         widget=GovRadioInput(),
         validators=[InputRequired(message="Choose whether the reply may be published")],
     )
@@ -135,5 +136,5 @@ class CheckEmailForm(FlaskForm):
     whole = SubmitField("Keep the whole email", widget=GovSubmitInput())
     stance = _stance_field()
     alternative_option = _alternative_field()
-    publication = _publication_field(default=None)
+    publication = _publication_field()
     submit = SubmitField("Record as the reply", widget=GovSubmitInput())
