@@ -82,6 +82,7 @@ def _register_blueprints(app):
     from consult.issuing.recipient_routes import bp as recipients_bp
     from consult.issuing.routes import bp as issuing_bp
     from consult.mailbox.routes import bp as mailbox_bp
+    from consult.pages.routes import bp as pages_bp
     from consult.publish.check_routes import bp as letter_checks_bp
     from consult.publish.routes import bp as publish_bp
     from consult.record.routes import bp as record_bp
@@ -108,6 +109,7 @@ def _register_blueprints(app):
         retention_bp,
         review_bp,
         reminders_bp,
+        pages_bp,
     ):
         app.register_blueprint(blueprint)
     if app.config["MAIL_BACKEND"] == "mailbox":
