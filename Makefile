@@ -5,6 +5,8 @@ BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app consult
 PORT ?= 5000
 GOVUK_FRONTEND_VERSION := 6.3.0
+PYTEST := $(BIN)/python -m pytest
+TEST_WORKERS ?= 2
 
 .PHONY: run test lint bench assets clean
 
@@ -24,9 +26,12 @@ run: $(VENV)/.installed-run
 	CONSULT_CONFIG=development $(FLASK) consult demo
 	CONSULT_CONFIG=development PORT=$(PORT) $(FLASK) consult serve --port $(PORT)
 
-## test: install what the tests need, lint, run the whole suite
+## test: install what the tests need, lint, run the whole suite: in parallel (pytest-xdist),
+## then alone the tests marked serial; fails if either part fails (or neither has a test)
 test: $(VENV)/.installed-test lint
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(PYTEST) -n $(TEST_WORKERS) --dist worksteal -m "not serial" $(PYTEST_ARGS); parallel=$$?; \
+	$(PYTEST) -m serial $(PYTEST_ARGS); serial=$$?; \
+	[ $$parallel$$serial = 00 ] || [ $$parallel$$serial = 05 ] || [ $$parallel$$serial = 50 ]
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .

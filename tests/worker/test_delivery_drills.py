@@ -105,6 +105,7 @@ def test_the_worker_writes_the_invitations_the_officers_issue_left_and_each_arri
     assert consultation.invitations_prepared_at is not None
 
 
+@pytest.mark.serial
 def test_drill_mail_server_refusing_connections_then_coming_back(worker_for, smtp_server):
     smtp_server.stop()
     issue_to(10)
@@ -127,6 +128,7 @@ def test_drill_mail_server_refusing_connections_then_coming_back(worker_for, smt
     assert len(ids) == len(set(ids)) == 10, "lost or duplicated"
 
 
+@pytest.mark.serial
 def test_drill_worker_killed_mid_batch_then_restarted(worker_for, smtp_server):
     smtp_server.inbox.delay = 0.05
     issue_to(60)
@@ -142,6 +144,7 @@ def test_drill_worker_killed_mid_batch_then_restarted(worker_for, smtp_server):
     assert len(ids) - len(set(ids)) <= 1, "more than one duplicate for one kill"
 
 
+@pytest.mark.serial
 def test_drill_redis_down_while_an_officer_issues(app, client, sign_in, worker_for, smtp_server):
     redis = RedisServer().start()
     try:
@@ -164,6 +167,7 @@ def test_drill_redis_down_while_an_officer_issues(app, client, sign_in, worker_f
         redis.stop()
 
 
+@pytest.mark.serial
 def test_drill_postgresql_restarted_during_sending(tmp_path, smtp_server):
     """Its own PostgreSQL server, restarted while a worker is part-way through sending."""
     from consult import create_app

@@ -27,6 +27,7 @@ from tests.services import redis_available, require
 pytestmark = [
     pytest.mark.worker,
     pytest.mark.redis,
+    pytest.mark.serial,
     pytest.mark.parametrize("database_url", ["postgresql"], indirect=True),
 ]
 
