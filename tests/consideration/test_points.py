@@ -418,9 +418,7 @@ def test_suggested_themes_are_worked_out_by_the_worker_and_the_officer_decides(
     del officer
 
 
-def test_the_list_pages_run_a_fixed_number_of_queries(
-    consultation, client, sign_in, count_queries
-):
+def test_the_list_pages_run_a_fixed_number_of_queries(consultation, client, sign_in, count_queries):
     sign_in("scrutiny")
     urls = (
         f"/consultations/{consultation.id}/points",
