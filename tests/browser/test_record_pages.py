@@ -49,6 +49,7 @@ def record_replies(page, live_server, consultation, tmp_path, check=lambda page:
     page.get_by_label("By post").check()
     page.get_by_label("Supports", exact=True).check()
     page.get_by_label("What they said").fill("We support the preferred option.")
+    page.get_by_label("Yes, with the writer's name").check()
     page.get_by_role("button", name="Record the reply").click()
     expect(page.get_by_text("is recorded")).to_be_visible()
     check(page)
@@ -66,8 +67,10 @@ def record_replies(page, live_server, consultation, tmp_path, check=lambda page:
     page.get_by_label("The email, saved from Outlook (.msg) or as a .eml file").set_input_files(
         str(path)
     )
+    page.get_by_role("button", name="Continue").click()
     page.get_by_label("Supports with reservations").check()
-    page.get_by_role("button", name="Record the reply").click()
+    page.get_by_label("Yes, with the writer's name").check()
+    page.get_by_role("button", name="Record as the reply").click()
     expect(page.get_by_text("The email from Wingfield Academy is recorded")).to_be_visible()
 
     page.get_by_role("link", name="Personal data").click()
