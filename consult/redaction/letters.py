@@ -15,7 +15,9 @@ import io
 import math
 import os
 import shutil
+import threading
 import zipfile
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -55,6 +57,10 @@ SCAN_FEW_CHARACTERS = 40
 GREYS = [min(255, round(shade / 17) * 17) for shade in range(256)]
 # Tesseract's resolution for a scan: that of its image, kept within these bounds.
 OCR_DPI = (150, 300)
+# PDFium allows one call at a time in a process, whatever the documents: two at once
+# crash it (pypdfium2's "Incompatibility with Threading"). The web app's threads and a
+# build in the same process share this lock; the worker's processes each have their own.
+PDFIUM = threading.RLock()
 
 
 @dataclass
@@ -108,11 +114,8 @@ def can_read_scans():
 def page_image(path, page_number, boxes, *, dpi=100, burn=True):
     """Page ``page_number`` of the PDF at ``path`` with ``boxes`` painted black
     (``burn``) or, for the officer's check, outlined in red over a translucent fill."""
-    pdf = pypdfium2.PdfDocument(path)
-    try:
-        image = _render(pdf[page_number - 1], dpi, grayscale=False)
-    finally:
-        pdf.close()
+    with _document(path) as pdf:
+        image = _render(pdf, page_number, dpi, grayscale=False)
     if burn:
         _burn(image, boxes, dpi)
         return image
@@ -128,20 +131,17 @@ def burned_pages(path, letter, *, leave_out=(), dpi=150):
     """(page number, PNG) for each page of ``letter`` not in ``leave_out``: the page as a
     grayscale image with its boxes painted black, so no text of the original survives.
     Raises pypdfium2.PdfiumError if the file cannot be rendered."""
-    pdf = pypdfium2.PdfDocument(path)
-    try:
-        burned = []
+    burned = []
+    with _document(path) as pdf:
         for page in letter.pages:
             if page.number in leave_out:
                 continue
-            image = _render(pdf[page.number - 1], dpi, grayscale=True).point(GREYS)
+            image = _render(pdf, page.number, dpi, grayscale=True).point(GREYS)
             _burn(image, page.boxes, dpi)
             buffer = io.BytesIO()
             image.save(buffer, "PNG", compress_level=6)
             burned.append((page.number, buffer.getvalue()))
-        return burned
-    finally:
-        pdf.close()
+    return burned
 
 
 # PDF letters
@@ -173,14 +173,15 @@ def _examine_pdf(path, rules):
     pages = []
     unread = []  # (page number, why)
     pdf = None  # opened for the first scan only
+    opened = ExitStack()
     try:
         for layer in layers:
             page = LetterPage(layer.number, layer.width, layer.height)
             page.text, page.boxes = _find_in_chars(layer.chars, rules)
             if layer.is_scan:
                 if pdf is None:
-                    pdf = pypdfium2.PdfDocument(data)
-                image = _render(pdf[layer.number - 1], layer.ocr_dpi, grayscale=True)
+                    pdf = opened.enter_context(_document(data))
+                image = _render(pdf, layer.number, layer.ocr_dpi, grayscale=True)
                 ocr_text, ocr_boxes, why = _read_scan(image, layer.ocr_dpi, rules)
                 page.from_ocr = True
                 page.text = "\n\n".join(text for text in (ocr_text, page.text) if text)
@@ -192,8 +193,7 @@ def _examine_pdf(path, rules):
     except pypdfium2.PdfiumError:
         return ExaminedLetter("pdf", could_not_be_checked=True, problem=UNREADABLE)
     finally:
-        if pdf is not None:
-            pdf.close()
+        opened.close()
     text = "\n\n".join(page.text for page in pages)
     return ExaminedLetter(
         "pdf",
@@ -511,15 +511,34 @@ def _unread_problem(unread):
 # Rendering
 
 
-def _render(page, dpi, *, grayscale):
-    """The page as shown, without its annotations: comments, stamps and form fields are
-    not in the text that was checked, so they are not published either."""
-    bitmap = page.render(
-        scale=dpi / 72, grayscale=grayscale, draw_annots=False, may_draw_forms=False
-    )
-    image = bitmap.to_pil()
-    page.close()
-    return image.convert("L" if grayscale else "RGB")
+@contextmanager
+def _document(source):
+    """The PDF at a path, or in bytes, opened and closed under ``PDFIUM``."""
+    with PDFIUM:
+        pdf = pypdfium2.PdfDocument(source)
+    try:
+        yield pdf
+    finally:
+        with PDFIUM:
+            pdf.close()
+
+
+def _render(pdf, number, dpi, *, grayscale):
+    """Page ``number`` as shown, without its annotations: comments, stamps and form
+    fields are not in the text that was checked, so they are not published either. The
+    image is a copy, so nothing of PDFium's is left to be freed outside the lock."""
+    with PDFIUM:
+        page = pdf[number - 1]
+        try:
+            bitmap = page.render(
+                scale=dpi / 72, grayscale=grayscale, draw_annots=False, may_draw_forms=False
+            )
+            try:
+                return bitmap.to_pil().convert("L" if grayscale else "RGB")
+            finally:
+                bitmap.close()
+        finally:
+            page.close()
 
 
 def _pixels(box, dpi):

@@ -4,6 +4,9 @@ that keep none of the original text."""
 import io
 import math
 import os
+import subprocess
+import sys
+from pathlib import Path
 
 import pdfplumber
 import pytesseract
@@ -152,6 +155,37 @@ def test_no_removed_text_can_be_read_back_from_a_burned_page(letter_pdf, tmp_pat
 def test_pages_left_out_are_not_burned(letter_pdf):
     letter = examine(letter_pdf, "pdf", names=NAMES)
     assert [number for number, _ in burned_pages(letter_pdf, letter, leave_out={1})] == [2]
+
+
+THREADS = """
+import sys, threading
+from pathlib import Path
+from consult.redaction.letters import burned_pages, examine, page_image
+path = Path(sys.argv[1])
+letter = examine(path, "pdf")
+def work():
+    for _ in range(10):
+        page_image(path, 1, letter.pages[0].boxes, burn=False)
+        burned_pages(path, letter)
+threads = [threading.Thread(target=work) for _ in range(4)]
+for thread in threads:
+    thread.start()
+for thread in threads:
+    thread.join()
+"""
+
+
+def test_pages_are_drawn_from_several_threads_at_once_without_crashing(letter_pdf):
+    """The web app draws the officer's check in threads while a build may burn pages in
+    the same process; unlocked, PDFium corrupts its heap within a few pages. A crash
+    would kill the process, so the threads run in one of their own."""
+    finished = subprocess.run(
+        [sys.executable, "-c", THREADS, str(letter_pdf)],
+        capture_output=True,
+        timeout=120,
+        cwd=Path(__file__).parents[2],
+    )
+    assert finished.returncode == 0, finished.stderr.decode()[-2000:]
 
 
 def test_the_officers_check_outlines_each_box_in_red_and_leaves_it_readable(letter_pdf):
