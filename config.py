@@ -147,6 +147,21 @@ class Config:
     OUTBOX_SWEEP_SECONDS = _int("OUTBOX_SWEEP_SECONDS", 30)
     MAIL_SUPPRESS_SEND = False
     MAILBOX_DIR = os.environ.get("MAILBOX_DIR") or str(INSTANCE_DIR / "mailbox")
+    # The reply mailbox (MAIL_REPLY_TO), read over IMAP by beat every IMAP_POLL_SECONDS;
+    # off while IMAP_HOST is unset. IMAP_AUTH "password" (IMAP_USERNAME, IMAP_PASSWORD) or
+    # "oauth2" (XOAUTH2 with a token from the MAIL_OAUTH_* settings). After each message is
+    # stored it is flagged as filed ("flag"), or moved to IMAP_MOVE_TO ("move").
+    IMAP_HOST = os.environ.get("IMAP_HOST")
+    IMAP_PORT = _int("IMAP_PORT", 993)
+    IMAP_SSL = _bool("IMAP_SSL", True)
+    IMAP_USERNAME = os.environ.get("IMAP_USERNAME")
+    IMAP_PASSWORD = os.environ.get("IMAP_PASSWORD")
+    IMAP_AUTH = os.environ.get("IMAP_AUTH", "password")
+    IMAP_FOLDER = os.environ.get("IMAP_FOLDER", "INBOX")
+    IMAP_AFTER = os.environ.get("IMAP_AFTER", "flag")
+    IMAP_MOVE_TO = os.environ.get("IMAP_MOVE_TO", "Filed by Consult")
+    IMAP_POLL_SECONDS = _int("IMAP_POLL_SECONDS", 60)
+    IMAP_BATCH_SIZE = _int("IMAP_BATCH_SIZE", 100)
 
     # Sessions. Signed-in sessions are rows in the database, ended on sign-out.
     SESSION_COOKIE_NAME = "__Host-consult_session"

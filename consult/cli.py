@@ -114,6 +114,48 @@ def import_partners_command(file, dry_run):
     )
 
 
+@consult_cli.command("import-emails")
+@click.argument("folder", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@with_appcontext
+def import_emails_command(folder):
+    """File every .eml file in FOLDER as if it had arrived in the reply mailbox.
+
+    For development and for mail saved elsewhere: each email is stored, then filed as a
+    reply, a bounce or an automatic reply, as the beat task files the mailbox's. An email
+    whose Message-ID is already stored is passed over.
+    """
+    from consult.inbox import filing
+
+    paths = sorted(folder.glob("*.eml"))
+    if not paths:
+        raise click.ClickException(f"There are no .eml files in {folder.name}")
+    position = filing.mailbox_position("files")
+    first = position.last_uid + 1
+    items = [(first + index, path.read_bytes(), None) for index, path in enumerate(paths)]
+    stored = filing.store_batch("files", 0, items)
+    db.session.commit()
+    filed = filing.file_waiting()
+    click.echo(
+        f"Stored {len(stored)} of {len(paths)} emails ({len(paths) - len(stored)} were"
+        f" already stored); filed {filed}."
+    )
+
+
+@consult_cli.command("read-mailbox")
+@with_appcontext
+def read_mailbox_command():
+    """Read the reply mailbox (IMAP_HOST) now, as beat does every IMAP_POLL_SECONDS."""
+    from consult.inbox import filing, imap
+
+    if not imap.is_configured(current_app.config):
+        raise click.ClickException("IMAP_HOST is not set: there is no reply mailbox to read")
+    try:
+        stored = imap.read_mailbox(current_app.config)
+    except imap.MailboxUnavailable as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"Stored {stored} new emails; filed {filing.file_waiting()}.")
+
+
 @consult_cli.command("erase-expired")
 @click.option("--dry-run", is_flag=True, help="List what would be erased; change nothing.")
 @with_appcontext

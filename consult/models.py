@@ -8,6 +8,7 @@ from consult.correspondence.models import Message, SendAllowance
 from consult.directory.models import Contact, Organisation, PartnerImport, Sector
 from consult.files.models import StoredFile
 from consult.health.models import WorkerHeartbeat
+from consult.inbox.models import Arrival, MailboxPosition
 from consult.publish.models import AnnexBuild, LetterCheck
 from consult.reminders.models import ReminderSlot
 from consult.requests.models import LinkToken, RecipientLink, Request
@@ -15,6 +16,7 @@ from consult.respond.models import Response, ResponseDraft
 
 __all__ = [
     "AnnexBuild",
+    "Arrival",
     "AuditChainHead",
     "AuditEvent",
     "Consultation",
@@ -24,6 +26,7 @@ __all__ = [
     "Invitation",
     "LetterCheck",
     "LinkToken",
+    "MailboxPosition",
     "Message",
     "Option",
     "Organisation",

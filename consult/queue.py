@@ -22,6 +22,7 @@ IMPORT_PARTNERS = "consult.directory.import_partners"
 SWEEP_IMPORTS = "consult.directory.sweep_imports"
 RECORD_HEARTBEAT = "consult.health.record_heartbeat"
 CHECK_DATABASE = "consult.health.check_database"
+READ_MAILBOX = "consult.inbox.read_mailbox"
 SUGGEST_THEMES = "consult.consideration.suggest_themes"
 PREPARE_INVITATIONS = "consult.issuing.prepare_invitations"
 SWEEP_PREPARING = "consult.issuing.sweep_preparing"
@@ -39,6 +40,7 @@ TASK_NAMES = (
     SWEEP_IMPORTS,
     RECORD_HEARTBEAT,
     CHECK_DATABASE,
+    READ_MAILBOX,
     SUGGEST_THEMES,
     PREPARE_INVITATIONS,
     SWEEP_PREPARING,

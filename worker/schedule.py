@@ -4,7 +4,7 @@ from consult import queue
 
 
 def beat_schedule(config):
-    return {
+    schedule = {
         "sweep-outbox": {
             "task": queue.SWEEP_OUTBOX,
             "schedule": float(config["OUTBOX_SWEEP_SECONDS"]),
@@ -45,3 +45,9 @@ def beat_schedule(config):
             "schedule": 60.0,
         },
     }
+    if config.get("IMAP_HOST"):
+        schedule["read-reply-mailbox"] = {
+            "task": queue.READ_MAILBOX,
+            "schedule": float(config["IMAP_POLL_SECONDS"]),
+        }
+    return schedule

@@ -95,6 +95,8 @@ class Message(db.Model):
     # status): a moment after ``sent_at``, for a batch at a time.
     sent_recorded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     failed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # A non-delivery report came back for it (it is then "failed", with the reason).
+    bounced_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     request = relationship("Request")
     link_token = relationship("LinkToken")

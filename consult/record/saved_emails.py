@@ -48,11 +48,11 @@ def read_email_file(data):
     return ReceivedEmail(
         sender_name=_one_line(name)[:200],
         sender_address=address.strip().lower(),
-        sent_at=_sent_at(message),
+        sent_at=sent_at_of(message),
         subject=_one_line(str(message.get("Subject", "")))[:300],
-        text=_text(message),
-        attachments=_attachments(message),
-        html=_content(message.get_body(preferencelist=("html",))),
+        text=text_of(message),
+        attachments=attachments_of(message),
+        html=content_of(message.get_body(preferencelist=("html",))),
     )
 
 
@@ -84,7 +84,8 @@ def _one_line(value):
     return re.sub(r"[\r\n\t]+", " ", value or "").strip()
 
 
-def _sent_at(message):
+def sent_at_of(message):
+    """When the Date header says it was sent, aware; None when it does not say."""
     header = message.get("Date")
     try:
         when = header.datetime if header is not None else None
@@ -132,7 +133,8 @@ def text_of_html(html):
     return parser.text()
 
 
-def _content(body):
+def content_of(body):
+    """A part's text, decoded; "" for a part that is not text."""
     if body is None:
         return ""
     try:
@@ -142,15 +144,17 @@ def _content(body):
     return content if isinstance(content, str) else ""
 
 
-def _text(message):
+def text_of(message):
+    """The plain-text body, or the HTML body's text when there is no plain one."""
     body = message.get_body(preferencelist=("plain", "html"))
-    content = _content(body)
+    content = content_of(body)
     if body is not None and body.get_content_type() == "text/html":
         content = text_of_html(content)
     return content.replace("\r\n", "\n").strip()[:20_000]
 
 
-def _attachments(message):
+def attachments_of(message):
+    """(filename, bytes) of each attachment with content."""
     found = []
     for part in message.iter_attachments():
         data = part.get_payload(decode=True)

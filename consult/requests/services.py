@@ -3,10 +3,11 @@
 Called by the delivery task after the mail layer has done its part: an invitation sent
 makes its request "sent"; one that failed for good, with nothing else able to reach the
 organisation, makes it "failed"; a reminder to a request answered, declined or withdrawn
-(or whose consultation has closed) since it was stored is not wanted.
+(or whose consultation has closed) since it was stored, or to an address mail to the
+request has bounced from, is not wanted.
 """
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from consult.audit import services as audit
 from consult.consultations.models import Consultation
@@ -28,11 +29,15 @@ def reminders_not_wanted(messages):
             .where(Request.id.in_(request_ids))
         )
     }
+    bounced = bounced_addresses(request_ids)
     reasons = {}
     for message in messages:
         if message.kind != "reminder" or message.request_id not in states:
             continue
         status, consultation_state = states[message.request_id]
+        if message.to_address.lower() in bounced.get(message.request_id, ()):
+            reasons[message.id] = "Not sent: mail to this address bounced"
+            continue
         if status in OUTSTANDING_STATES and consultation_state == "open":
             continue
         reasons[message.id] = (
@@ -41,6 +46,20 @@ def reminders_not_wanted(messages):
             else "Not sent: the consultation is closed"
         )
     return reasons
+
+
+def bounced_addresses(request_ids):
+    """{request id: {address, ...}}: the addresses mail to those requests bounced from."""
+    found = {}
+    if not request_ids:
+        return found
+    for request_id, address in db.session.execute(
+        select(Message.request_id, func.lower(Message.to_address))
+        .where(Message.request_id.in_(request_ids), Message.bounced_at.is_not(None))
+        .distinct()
+    ):
+        found.setdefault(request_id, set()).add(address)
+    return found
 
 
 def record_sent(rows):

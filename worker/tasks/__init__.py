@@ -6,6 +6,7 @@ from worker.tasks import (  # noqa: F401
     correspondence,
     directory,
     health,
+    inbox,
     issuing,
     publish,
     reminders,

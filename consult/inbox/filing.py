@@ -1,0 +1,475 @@
+"""Emails from the reply mailbox, stored first and then filed: a reply under the request it
+answers, a bounce against the message that did not arrive, an automatic reply noted.
+
+Storing and filing are two steps. ``store_batch`` keeps each message whole, with the
+mailbox position, in one commit: a message is never acknowledged in the mailbox before it
+is stored, and never stored twice. ``file_waiting`` then reads what was stored; a message
+it cannot make sense of is left for the officer, never lost. Nothing here records a
+stance: an officer does that (``record_as_reply``).
+
+Matching, in order: the Message-IDs Consult sent, named in In-Reply-To or References (or
+enclosed in a bounce); the sender's address among the contacts; the sender's email
+domain, when it is one organisation's.
+"""
+
+import hashlib
+import logging
+
+from sqlalchemy import func, or_, select
+
+from consult.audit import services as audit
+from consult.consultations.models import Consultation
+from consult.correspondence.models import Message
+from consult.db import utcnow
+from consult.directory.models import Contact
+from consult.extensions import db
+from consult.files.models import StoredFile
+from consult.files.services import LETTER_KINDS, sniff, store_bytes, stored_path
+from consult.inbox import reading
+from consult.inbox.models import Arrival, MailboxPosition
+from consult.record import services as record
+from consult.requests import services as requests
+from consult.requests.models import RecipientLink, Request
+
+logger = logging.getLogger(__name__)
+
+# Domains that many organisations' people write from: never a match by domain alone.
+SHARED_DOMAINS = frozenset(
+    {
+        "gmail.com",
+        "googlemail.com",
+        "outlook.com",
+        "hotmail.com",
+        "hotmail.co.uk",
+        "live.com",
+        "live.co.uk",
+        "yahoo.com",
+        "yahoo.co.uk",
+        "icloud.com",
+        "me.com",
+        "aol.com",
+        "btinternet.com",
+        "sky.com",
+        "virginmedia.com",
+        "talktalk.net",
+        "protonmail.com",
+        "proton.me",
+        "nhs.net",
+        "gov.uk",
+    }
+)
+# Requests that can still be answered or were answered (a late reply is still filed).
+MATCHABLE_STATES = ("issued", "sent", "opened", "responded", "declined", "failed")
+# A request whose partner has not yet reached it: a bounce can leave it unreachable.
+UNREACHED_STATES = ("issued", "sent")
+
+
+# Storing
+
+
+def mailbox_position(mailbox, *, lock=False):
+    """The position row for ``mailbox``, made if it is new; locked for this transaction
+    with ``lock``, so two readers of one mailbox take turns."""
+    query = select(MailboxPosition).where(MailboxPosition.mailbox == mailbox)
+    position = db.session.scalar(query.with_for_update() if lock else query)
+    if position is None:
+        position = MailboxPosition(mailbox=mailbox)
+        db.session.add(position)
+        db.session.flush()
+    return position
+
+
+def store_batch(mailbox, uid_validity, fetched):
+    """Store each of ``fetched`` (uid, raw bytes, received_at) not already stored, and move
+    the mailbox's position past them, in the caller's transaction. Returns the new
+    Arrivals. A message whose Message-ID is already stored (a copy) is passed over."""
+    position = mailbox_position(mailbox, lock=True)
+    if position.uid_validity != uid_validity:
+        # The server renumbered the folder: read it again from the start; Message-IDs
+        # keep what was already stored from being stored twice.
+        position.uid_validity, position.last_uid = uid_validity, 0
+    fetched = [item for item in fetched if item[0] > position.last_uid]
+    if not fetched:
+        return []
+    ids = {uid: reading.message_id_of(raw) for uid, raw, _ in fetched}
+    stored_ids = set(
+        db.session.scalars(
+            select(Arrival.message_id).where(Arrival.message_id.in_([i for i in ids.values() if i]))
+        )
+    )
+    stored_uids = set(
+        db.session.scalars(
+            select(Arrival.uid).where(
+                Arrival.mailbox == mailbox,
+                Arrival.uid_validity == uid_validity,
+                Arrival.uid.in_([uid for uid, _, _ in fetched]),
+            )
+        )
+    )
+    arrivals = []
+    for uid, raw, received_at in fetched:
+        message_id = ids[uid]
+        if uid in stored_uids or (message_id and message_id in stored_ids):
+            continue
+        stored_ids.add(message_id)
+        raw_file = store_bytes(raw, f"email-{uid}.eml", "eml")
+        arrival = Arrival(
+            mailbox=mailbox,
+            uid_validity=uid_validity,
+            uid=uid,
+            message_id=message_id,
+            raw_file=raw_file,
+            received_at=received_at or utcnow(),
+        )
+        db.session.add(arrival)
+        arrivals.append(arrival)
+    position.last_uid = max(position.last_uid, *(uid for uid, _, _ in fetched))
+    position.read_at = utcnow()
+    position.last_error = ""
+    db.session.flush()
+    return arrivals
+
+
+def record_problem(mailbox, problem):
+    """Why the mailbox could not be read, for the officer's pages (its own commit)."""
+    position = mailbox_position(mailbox)
+    position.last_error, position.last_error_at = problem[:2000], utcnow()
+
+
+# Filing
+
+
+def waiting_ids(limit=500):
+    return db.session.scalars(
+        select(Arrival.id).where(Arrival.kind == "waiting").order_by(Arrival.id).limit(limit)
+    ).all()
+
+
+def file_waiting():
+    """File each stored email, committing each on its own (the task and the command
+    share this): one that cannot be filed is left, unmatched and with the problem, for
+    the officer, and the others go on."""
+    filed = 0
+    for arrival_id in waiting_ids():
+        try:
+            file_arrival(db.session.get(Arrival, arrival_id))
+            db.session.commit()
+            filed += 1
+        except Exception:
+            db.session.rollback()
+            logger.exception("arrival %s could not be filed", arrival_id)
+            arrival = db.session.get(Arrival, arrival_id)
+            arrival.kind, arrival.filed_at = "reply", utcnow()
+            arrival.problem = "This email could not be filed. Open the original to see it."
+            db.session.commit()
+    return filed
+
+
+def file_arrival(arrival):
+    """Read a stored email and file it. Raises nothing for a message that cannot be read:
+    it is filed as a reply matched to nothing, with the problem, for the officer."""
+    try:
+        email = reading.read_email(stored_path(arrival.raw_file).read_bytes())
+    except Exception as error:  # the email package has no single error for a bad message
+        logger.warning("arrival %s could not be read: %r", arrival.id, error)
+        arrival.kind, arrival.filed_at = "reply", utcnow()
+        arrival.problem = "This email could not be read. Open the original to see it."
+        return arrival
+    arrival.kind = email.kind
+    arrival.sender_name = email.sender_name
+    arrival.sender_address = email.sender_address
+    arrival.subject = email.subject
+    arrival.sent_at = email.sent_at
+    arrival.words = email.words
+    if email.kind == "bounce":
+        arrival.words = email.text[:20_000]
+        _file_bounce(arrival, email)
+    else:
+        arrival.attachments = _kept_attachments(email.attachments)
+        request, contact, message, how = match(email)
+        if request is not None:
+            _file_under(arrival, request, contact, message, how)
+    arrival.filed_at = utcnow()
+    return arrival
+
+
+def match(email):
+    """(request, contact or None, Consult's message it answers or None, how) for an
+    email; (None, None, None, None) when nothing matches."""
+    message = _our_message(email.ours)
+    if message is not None and message.request_id is not None:
+        return message.request, _contact_of(message), message, "thread"
+    if email.sender_address:
+        request, contact = _by_sender(email.sender_address)
+        if request is not None:
+            return request, contact, None, "sender"
+        request = _by_domain(email.sender_address)
+        if request is not None:
+            return request, None, None, "domain"
+    return None, None, None, None
+
+
+def assign(arrival, request, *, by):
+    """An officer files an email that matched nothing (or matched wrongly) under
+    ``request``."""
+    contact = None
+    if arrival.sender_address:
+        contact = db.session.scalar(
+            select(Contact)
+            .join(RecipientLink, RecipientLink.contact_id == Contact.id)
+            .where(RecipientLink.request_id == request.id, Contact.email == arrival.sender_address)
+        )
+    arrival.request_id, arrival.consultation_id = request.id, request.consultation_id
+    arrival.contact_id = contact.id if contact is not None else None
+    arrival.matched_by, arrival.matched_by_user_id = "officer", by.id
+    arrival.dismissed_at = arrival.dismissed_by_id = None
+    audit.record("email filed by an officer", user=by, request=request, arrival_id=arrival.id)
+
+
+def dismiss(arrival, *, by):
+    """An officer says an email needs nothing doing (spam, a thank-you, a duplicate)."""
+    arrival.dismissed_at, arrival.dismissed_by_id = utcnow(), by.id
+    audit.record(
+        "email set aside",
+        user=by,
+        request=arrival.request,
+        arrival_id=arrival.id,
+    )
+
+
+def _file_under(arrival, request, contact, message, how):
+    arrival.request_id, arrival.consultation_id = request.id, request.consultation_id
+    arrival.contact_id = contact.id if contact is not None else None
+    arrival.answers_message_id = message.id if message is not None else None
+    arrival.matched_by = how
+    audit.record(
+        "email arrived",
+        request=request,
+        arrival_id=arrival.id,
+        kind=arrival.kind,
+        matched_by=how,
+    )
+
+
+def _our_message(ours):
+    """The first of Consult's messages named that is really ours (its digest holds)."""
+    if not ours:
+        return None
+    messages = {
+        message.id: message
+        for message in db.session.scalars(
+            select(Message).where(Message.id.in_([number for number, _ in ours]))
+        )
+    }
+    for number, digest in ours:
+        message = messages.get(number)
+        if message is not None and _digest(message.purpose) == digest:
+            return message
+    return None
+
+
+def _digest(purpose):
+    # As consult.correspondence.wire.message_id_header makes it.
+    return hashlib.sha256(purpose.encode()).hexdigest()[:20]
+
+
+def _contact_of(message):
+    if message.recipient_link_id is None:
+        return None
+    link = db.session.get(RecipientLink, message.recipient_link_id)
+    return link.contact if link is not None else None
+
+
+def _candidates():
+    """Requests an email could be about: newest consultation first, open ones first."""
+    return (
+        select(Request, Contact)
+        .join(Consultation, Consultation.id == Request.consultation_id)
+        .join(RecipientLink, RecipientLink.request_id == Request.id)
+        .join(Contact, Contact.id == RecipientLink.contact_id)
+        .where(Request.status.in_(MATCHABLE_STATES))
+        .order_by((Consultation.state == "open").desc(), Request.issued_at.desc(), Request.id)
+    )
+
+
+def _by_sender(address):
+    row = db.session.execute(_candidates().where(Contact.email == address).limit(1)).first()
+    return (row[0], row[1]) if row else (None, None)
+
+
+def _by_domain(address):
+    domain = address.rpartition("@")[2]
+    if not domain or domain in SHARED_DOMAINS:
+        return None
+    rows = db.session.execute(
+        _candidates().where(func.lower(Contact.email).like(f"%@{_escaped(domain)}", escape="\\"))
+    ).all()
+    # Only the newest consultation's requests count, and only one organisation's.
+    if not rows:
+        return None
+    newest = rows[0][0].consultation_id
+    organisations = {
+        request.organisation_id for request, _ in rows if request.consultation_id == newest
+    }
+    return rows[0][0] if len(organisations) == 1 else None
+
+
+def _escaped(text):
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _kept_attachments(attachments):
+    """Each attachment named; a PDF or Word letter (by its content) kept as a file."""
+    kept = []
+    for filename, data in attachments[:20]:
+        kind = sniff(data)
+        entry = {
+            "filename": (filename or "attachment")[:200],
+            "kind": kind or "",
+            "size": len(data),
+        }
+        if kind in LETTER_KINDS:
+            entry["file_id"] = store_bytes(data, filename, kind).id
+        kept.append(entry)
+    return kept
+
+
+# Bounces
+
+
+def _file_bounce(arrival, email):
+    arrival.failures = [
+        {
+            "address": failure.address,
+            "permanent": failure.permanent,
+            "status": failure.status,
+            "reason": failure.reason,
+        }
+        for failure in email.failures
+    ]
+    messages = _bounced_messages(email)
+    if not messages:
+        return
+    first = messages[0]
+    if first.request_id is not None:
+        request = first.request
+        arrival.request_id, arrival.consultation_id = request.id, request.consultation_id
+        arrival.contact_id = getattr(_contact_of(first), "id", None)
+        arrival.answers_message_id = first.id
+        arrival.matched_by = "thread" if _our_message(email.ours) is first else "sender"
+    for message, failure in _paired(messages, email.failures):
+        if failure.permanent:
+            _mark_bounced(message, failure)
+
+
+def _bounced_messages(email):
+    """Consult's messages the bounce is about: the one it encloses or names, else the
+    newest message sent to each address that failed."""
+    named = _our_message(email.ours)
+    if named is not None:
+        return [named]
+    found = []
+    for failure in email.failures:
+        message = db.session.scalar(
+            select(Message)
+            .where(
+                func.lower(Message.to_address) == failure.address,
+                or_(Message.status == "sent", Message.bounced_at.is_not(None)),
+            )
+            .order_by(Message.sent_at.desc(), Message.id.desc())
+            .limit(1)
+        )
+        if message is not None:
+            found.append(message)
+    return found
+
+
+def _paired(messages, failures):
+    """Each message with the failure for its address (or the first, when the report
+    names one address and encloses the message)."""
+    by_address = {failure.address: failure for failure in failures}
+    for message in messages:
+        failure = by_address.get(message.to_address.lower())
+        if failure is None and len(failures) == 1:
+            failure = failures[0]
+        if failure is not None:
+            yield message, failure
+
+
+def _mark_bounced(message, failure):
+    if message.bounced_at is not None:
+        return
+    now = utcnow()
+    message.bounced_at = now
+    message.status = "failed"
+    message.failed_at = message.failed_at or now
+    message.last_error = f"Bounced: {failure.reason or failure.status}"[:2000]
+    request = message.request
+    audit.record(
+        "email bounced",
+        request=request,
+        message_id=message.id,
+        address_domain=failure.address.rpartition("@")[2],
+        status=failure.status,
+    )
+    if request is not None and request.status in UNREACHED_STATES and not reachable(request):
+        request.status = "failed"
+        audit.record("request unreachable", request=request, reason=message.last_error)
+
+
+def reachable(request):
+    """Whether some contact of ``request`` with a live link has an address no mail to
+    this request has bounced from."""
+    bounced = requests.bounced_addresses([request.id]).get(request.id, set())
+    addresses = db.session.scalars(
+        select(func.lower(Contact.email))
+        .join(RecipientLink, RecipientLink.contact_id == Contact.id)
+        .where(
+            RecipientLink.request_id == request.id,
+            RecipientLink.revoked_at.is_(None),
+            Contact.email.is_not(None),
+        )
+    ).all()
+    return any(address not in bounced for address in addresses)
+
+
+# Recording
+
+
+class ArrivalError(ValueError):
+    """What an officer asked of an arrived email cannot be done; the message says why."""
+
+
+def record_as_reply(arrival, *, by, stance, publication, alternative_option=None):
+    """The officer records a filed reply as the request's response, with the stance and
+    publication they chose: the sender's own words, the first letter attached, the
+    whole email kept for officers. Raises ArrivalError, or ResponseError for an answer
+    the response cannot take."""
+    if arrival.kind != "reply" or arrival.request is None:
+        raise ArrivalError("Only a reply filed under a request can be recorded")
+    if arrival.response_id is not None:
+        raise ArrivalError("This email is already recorded as the reply")
+    if arrival.dismissed_at is not None:
+        raise ArrivalError("This email was set aside; put it back before recording it")
+    letter = next(
+        (db.session.get(StoredFile, a["file_id"]) for a in arrival.attachments if a.get("file_id")),
+        None,
+    )
+    response = record.record_reply(
+        arrival.request,
+        by=by,
+        received_at=arrival.sent_at or arrival.received_at,
+        channel="email",
+        stance=stance,
+        comments=arrival.words,
+        alternative_option=alternative_option,
+        responder_name=arrival.sender_name,
+        publication=publication,
+        letter_file=letter,
+        contact=arrival.contact,
+        source="reply mailbox",
+        source_file=arrival.raw_file,
+    )
+    db.session.flush()
+    arrival.response_id = response.id
+    return response

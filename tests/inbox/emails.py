@@ -1,0 +1,34 @@
+"""Real-shaped emails as they arrive in the council's reply mailbox, with Consult's own
+Message-ID put in where the fixture says MESSAGE-ID-OF-OURS."""
+
+import re
+from email.utils import format_datetime, make_msgid
+from pathlib import Path
+
+from consult.db import utcnow
+
+HERE = Path(__file__).parent / "emails"
+RECORD = Path(__file__).parents[1] / "record" / "emails"
+OURS = "MESSAGE-ID-OF-OURS"
+
+
+def fixture(name, ours="<consult.1.0000000000aaaaaaaaaa@council.example>"):
+    return (HERE / name).read_bytes().replace(OURS.encode(), ours.encode())
+
+
+def outlook_reply(*, sender="Pat Lee <head@wales.example>", ours=None, message_id=None):
+    """The Outlook reply of the record tests, from ``sender``, answering ``ours`` (or
+    answering nothing of Consult's), dated now so a consultation issued today takes it."""
+    raw = (RECORD / "outlook_reply.eml").read_bytes()
+    raw = raw.replace(b"From: Pat Lee <head@wales.example>", f"From: {sender}".encode())
+    raw = re.sub(rb"Date: [^\r\n]+", f"Date: {format_datetime(utcnow())}".encode(), raw, count=1)
+    raw = re.sub(
+        rb"Message-ID: [^\r\n]+",
+        f"Message-ID: {message_id or make_msgid(domain='outlook.example')}".encode(),
+        raw,
+        count=1,
+    )
+    replaced = f"In-Reply-To: {ours}\nReferences: {ours}" if ours else ""
+    return re.sub(
+        rb"In-Reply-To: [^\r\n]+\r?\nReferences: [^\r\n]+", replaced.encode(), raw, count=1
+    )
