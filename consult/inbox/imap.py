@@ -55,6 +55,8 @@ def read_mailbox(config, *, on_batch=None):
         raise MailboxUnavailable(_why(error, config)) from None
     stored = 0
     try:
+        if config["IMAP_AFTER"] == "move" and not client.folder_exists(config["IMAP_MOVE_TO"]):
+            client.create_folder(config["IMAP_MOVE_TO"])
         folder = client.select_folder(config["IMAP_FOLDER"])
         uid_validity = int(folder[b"UIDVALIDITY"])
         position = filing.mailbox_position(name)

@@ -5,7 +5,13 @@ import re
 from email.utils import format_datetime, make_msgid
 from pathlib import Path
 
+from flask import current_app
+from sqlalchemy import select
+
+from consult.correspondence.models import Message
+from consult.correspondence.wire import message_id_header
 from consult.db import utcnow
+from consult.extensions import db
 
 HERE = Path(__file__).parent / "emails"
 RECORD = Path(__file__).parents[1] / "record" / "emails"
@@ -32,3 +38,10 @@ def outlook_reply(*, sender="Pat Lee <head@wales.example>", ours=None, message_i
     return re.sub(
         rb"In-Reply-To: [^\r\n]+\r?\nReferences: [^\r\n]+", replaced.encode(), raw, count=1
     )
+
+
+def ours(request):
+    """The Message-ID of the invitation Consult sent for ``request``."""
+    message = db.session.scalar(select(Message).where(Message.request_id == request.id))
+    sender = current_app.config["MAIL_DEFAULT_SENDER"]
+    return message_id_header(message.id, message.purpose, sender)

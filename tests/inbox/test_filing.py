@@ -5,12 +5,9 @@ not arrive; automatic replies noted; nothing recorded as a stance without an off
 from email import message_from_bytes, policy
 
 import pytest
-from flask import current_app
 from sqlalchemy import func, select
 
 from consult.correspondence.models import Message
-from consult.correspondence.wire import message_id_header
-from consult.dates import london_datetime
 from consult.extensions import db
 from consult.inbox import filing
 from consult.inbox.models import Arrival
@@ -20,42 +17,7 @@ from consult.requests.models import Request
 from consult.respond.models import Response
 from tests import factories
 from tests.files.samples import pdf_bytes
-from tests.inbox.emails import fixture, outlook_reply
-from worker.tasks.correspondence import deliver_messages
-
-
-@pytest.fixture
-def issued(app):
-    """Invitations sent on 23 March 2017 to a school, the police, and a school whose
-    head has left (its address bounces)."""
-    officer = factories.create_user("officer")
-    organisations = [
-        factories.create_organisation("Wales High School", contact_email="head@wales.example"),
-        factories.create_organisation(
-            "Cumbria Constabulary", contact_email="sam.patel@police.example"
-        ),
-        factories.create_organisation("Old School", contact_email="head@oldschool.example"),
-    ]
-    consultation = factories.create_ready_consultation(
-        officer, organisations, deadline=london_datetime(2017, 4, 7, 17)
-    )
-    issuing.issue(consultation, by=officer, now=london_datetime(2017, 3, 23, 9))
-    db.session.commit()
-    deliver_messages(list(db.session.scalars(select(Message.id))))
-    by_name = {
-        request.organisation.name: request
-        for request in db.session.scalars(
-            select(Request).where(Request.consultation_id == consultation.id)
-        )
-    }
-    return officer, consultation, by_name
-
-
-def ours(request):
-    """The Message-ID of the invitation Consult sent for ``request``."""
-    message = db.session.scalar(select(Message).where(Message.request_id == request.id))
-    sender = current_app.config["MAIL_DEFAULT_SENDER"]
-    return message_id_header(message.id, message.purpose, sender)
+from tests.inbox.emails import fixture, ours, outlook_reply
 
 
 def arrive(raw, uid=None):
