@@ -1,4 +1,5 @@
-"""Fixtures: an app on each database, a client, and signing in as each role.
+"""Fixtures: an app on each database, a client, and signing in as each role; and the real
+mail servers (``tests.mail_servers``: ``dovecot``, ``mailbox``, ``postfix``).
 
 Every test that asks for ``app`` runs twice: on SQLite and on PostgreSQL.
 """
@@ -16,6 +17,7 @@ from consult import create_app
 from consult.auth import passwords
 from consult.extensions import db, limiter
 from tests import factories
+from tests.mail_servers import dovecot, mailbox, postfix  # noqa: F401 (fixtures)
 from tests.services import POSTGRES_URL, postgres_available, require
 
 _schemas_made = set()

@@ -210,6 +210,16 @@ service anvil {{
         _wait_for_group_to_end(self.process.pid)
         self.process = None
 
+    def kill(self):
+        """SIGKILL Dovecot and all its processes at once, as a crash would: open
+        sessions end mid-command. The mail is kept; :meth:`start` brings it back."""
+        if self.process is None:
+            return
+        os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait(timeout=10)
+        _wait_for_group_to_end(self.process.pid)
+        self.process = None
+
     def close(self):
         """Stop, and remove the temporary folder with the mail."""
         self.stop()

@@ -7,10 +7,6 @@ from email.utils import make_msgid
 
 from imapclient import IMAPClient
 
-# The fixtures come in as a plugin; tests.mail_servers itself is imported in the tests
-# below, after pytest has taken it in, as importing it here first would stop that.
-pytest_plugins = ["tests.mail_servers"]
-
 
 def a_letter(sender, recipient, subject="Consultation on the local plan"):
     message = EmailMessage()

@@ -1,5 +1,5 @@
 """What the reply mailbox's tests share: an issued consultation whose invitations were
-sent, and the real mail servers."""
+sent."""
 
 import pytest
 from sqlalchemy import select
@@ -10,7 +10,6 @@ from consult.extensions import db
 from consult.issuing import services as issuing
 from consult.requests.models import Request
 from tests import factories
-from tests.mail_servers import dovecot, mailbox, postfix  # noqa: F401 (fixtures)
 from worker.tasks.correspondence import deliver_messages
 
 
