@@ -5,7 +5,7 @@ import time
 
 from bench import common
 
-BENCHMARKS = ("sending", "partner", "pages", "sweep", "annex", "schedule", "themes")
+BENCHMARKS = ("sending", "partner", "pages", "sweep", "annex", "schedule", "themes", "inbox")
 
 
 def main(names):

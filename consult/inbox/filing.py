@@ -16,6 +16,7 @@ import hashlib
 import logging
 
 from sqlalchemy import func, or_, select
+from sqlalchemy.orm import joinedload, load_only, selectinload
 
 from consult.audit import services as audit
 from consult.consultations.models import Consultation
@@ -57,6 +58,20 @@ SHARED_DOMAINS = frozenset(
         "nhs.net",
         "gov.uk",
     }
+)
+# What filing reads of Consult's messages (not their bodies).
+MESSAGE_FIELDS = (
+    Message.id,
+    Message.purpose,
+    Message.kind,
+    Message.request_id,
+    Message.recipient_link_id,
+    Message.to_address,
+    Message.status,
+    Message.sent_at,
+    Message.failed_at,
+    Message.bounced_at,
+    Message.last_error,
 )
 # Requests that can still be answered or were answered (a late reply is still filed).
 MATCHABLE_STATES = ("issued", "sent", "opened", "responded", "declined", "failed")
@@ -139,28 +154,54 @@ def record_problem(mailbox, problem):
 # Filing
 
 
-def waiting_ids(limit=500):
+def waiting_ids(after=0, limit=500):
     return db.session.scalars(
-        select(Arrival.id).where(Arrival.kind == "waiting").order_by(Arrival.id).limit(limit)
+        select(Arrival.id)
+        .where(Arrival.kind == "waiting", Arrival.id > after)
+        .order_by(Arrival.id)
+        .limit(limit)
     ).all()
 
 
-def file_waiting():
-    """File each stored email, committing each on its own (the task and the command
-    share this): one that cannot be filed is left, unmatched and with the problem, for
-    the officer, and the others go on."""
-    filed = 0
-    for arrival_id in waiting_ids():
+def file_waiting(batch_size=50):
+    """File each stored email, ``batch_size`` to a commit (the task and the command share
+    this). A batch in which one email fails is filed again one email to a commit: the one
+    that fails is left, unmatched and with the problem, for the officer, and the others
+    go on. Another worker filing the same emails holds their rows: they are passed over."""
+    filed, after = 0, 0
+    while batch := waiting_ids(after, limit=batch_size):
+        after = batch[-1]
         try:
-            file_arrival(db.session.get(Arrival, arrival_id))
+            filed += sum(1 for arrival in _claimed(batch) if file_arrival(arrival))
             db.session.commit()
-            filed += 1
+        except Exception:
+            db.session.rollback()
+            filed += _file_one_by_one(batch)
+    return filed
+
+
+def _claimed(arrival_ids):
+    return db.session.scalars(
+        select(Arrival)
+        .options(selectinload(Arrival.raw_file))
+        .where(Arrival.id.in_(arrival_ids), Arrival.kind == "waiting")
+        .order_by(Arrival.id)
+        .with_for_update(skip_locked=True, of=Arrival)
+    ).all()
+
+
+def _file_one_by_one(arrival_ids):
+    filed = 0
+    for arrival_id in arrival_ids:
+        try:
+            filed += sum(1 for arrival in _claimed([arrival_id]) if file_arrival(arrival))
+            db.session.commit()
         except Exception:
             db.session.rollback()
             logger.exception("arrival %s could not be filed", arrival_id)
-            arrival = db.session.get(Arrival, arrival_id)
-            arrival.kind, arrival.filed_at = "reply", utcnow()
-            arrival.problem = "This email could not be filed. Open the original to see it."
+            for arrival in _claimed([arrival_id]):
+                arrival.kind, arrival.filed_at = "reply", utcnow()
+                arrival.problem = "This email could not be filed. Open the original to see it."
             db.session.commit()
     return filed
 
@@ -168,6 +209,12 @@ def file_waiting():
 def file_arrival(arrival):
     """Read a stored email and file it. Raises nothing for a message that cannot be read:
     it is filed as a reply matched to nothing, with the problem, for the officer."""
+    # The arrival is written once, when filed, not before each query that matches it.
+    with db.session.no_autoflush:
+        return _file(arrival)
+
+
+def _file(arrival):
     try:
         email = reading.read_email(stored_path(arrival.raw_file).read_bytes())
     except Exception as error:  # the email package has no single error for a bad message
@@ -258,7 +305,9 @@ def _our_message(ours):
     messages = {
         message.id: message
         for message in db.session.scalars(
-            select(Message).where(Message.id.in_([number for number, _ in ours]))
+            select(Message)
+            .options(load_only(*MESSAGE_FIELDS), joinedload(Message.request))
+            .where(Message.id.in_([number for number, _ in ours]))
         )
     }
     for number, digest in ours:
@@ -276,8 +325,11 @@ def _digest(purpose):
 def _contact_of(message):
     if message.recipient_link_id is None:
         return None
-    link = db.session.get(RecipientLink, message.recipient_link_id)
-    return link.contact if link is not None else None
+    return db.session.scalar(
+        select(Contact)
+        .join(RecipientLink, RecipientLink.contact_id == Contact.id)
+        .where(RecipientLink.id == message.recipient_link_id)
+    )
 
 
 def _candidates():
@@ -372,6 +424,7 @@ def _bounced_messages(email):
     for failure in email.failures:
         message = db.session.scalar(
             select(Message)
+            .options(load_only(*MESSAGE_FIELDS))
             .where(
                 func.lower(Message.to_address) == failure.address,
                 or_(Message.status == "sent", Message.bounced_at.is_not(None)),
@@ -412,6 +465,7 @@ def _mark_bounced(message, failure):
         address_domain=failure.address.rpartition("@")[2],
         status=failure.status,
     )
+    db.session.flush()  # ``reachable`` reads the bounce just marked
     if request is not None and request.status in UNREACHED_STATES and not reachable(request):
         request.status = "failed"
         audit.record("request unreachable", request=request, reason=message.last_error)

@@ -1,5 +1,5 @@
 """Fault drills for the reply mailbox: while a real worker (with beat) reads several
-hundred emails from Dovecot, kill it, then stop the IMAP server mid-poll. Each drill
+hundred emails from Dovecot, kill it, then kill the IMAP server mid-poll. Each drill
 prints and asserts: lost 0, stored twice 0, left unfiled 0.
 
 Run on PostgreSQL (the production database). DRILL_EMAILS sets the number (400).
