@@ -23,6 +23,7 @@ SWEEP_IMPORTS = "consult.directory.sweep_imports"
 RECORD_HEARTBEAT = "consult.health.record_heartbeat"
 CHECK_DATABASE = "consult.health.check_database"
 READ_MAILBOX = "consult.inbox.read_mailbox"
+FILE_ARRIVALS = "consult.inbox.file_arrivals"
 SUGGEST_THEMES = "consult.consideration.suggest_themes"
 PREPARE_INVITATIONS = "consult.issuing.prepare_invitations"
 SWEEP_PREPARING = "consult.issuing.sweep_preparing"
@@ -41,6 +42,7 @@ TASK_NAMES = (
     RECORD_HEARTBEAT,
     CHECK_DATABASE,
     READ_MAILBOX,
+    FILE_ARRIVALS,
     SUGGEST_THEMES,
     PREPARE_INVITATIONS,
     SWEEP_PREPARING,

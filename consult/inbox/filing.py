@@ -14,8 +14,9 @@ domain, when it is one organisation's.
 
 import hashlib
 import logging
+from datetime import timedelta
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import joinedload, load_only, selectinload
 
 from consult.audit import services as audit
@@ -59,6 +60,8 @@ SHARED_DOMAINS = frozenset(
         "gov.uk",
     }
 )
+# How long a reader holds the mailbox without storing a batch before another may read it.
+READING_HOLD = timedelta(minutes=5)
 # What filing reads of Consult's messages (not their bodies).
 MESSAGE_FIELDS = (
     Message.id,
@@ -92,6 +95,31 @@ def mailbox_position(mailbox, *, lock=False):
         db.session.add(position)
         db.session.flush()
     return position
+
+
+def hold_mailbox(mailbox, now=None):
+    """Claim the reading of ``mailbox`` for READING_HOLD, in its own commit; False when
+    another reader holds it. Each stored batch renews the hold."""
+    now = now or utcnow()
+    mailbox_position(mailbox)
+    db.session.commit()
+    claimed = db.session.execute(
+        update(MailboxPosition)
+        .where(
+            MailboxPosition.mailbox == mailbox,
+            or_(MailboxPosition.reading_until.is_(None), MailboxPosition.reading_until < now),
+        )
+        .values(reading_until=now + READING_HOLD)
+    ).rowcount
+    db.session.commit()
+    return claimed == 1
+
+
+def release_mailbox(mailbox):
+    db.session.execute(
+        update(MailboxPosition).where(MailboxPosition.mailbox == mailbox).values(reading_until=None)
+    )
+    db.session.commit()
 
 
 def store_batch(mailbox, uid_validity, fetched):
@@ -140,6 +168,8 @@ def store_batch(mailbox, uid_validity, fetched):
         arrivals.append(arrival)
     position.last_uid = max(position.last_uid, *(uid for uid, _, _ in fetched))
     position.read_at = utcnow()
+    if position.reading_until is not None:
+        position.reading_until = position.read_at + READING_HOLD
     position.last_error = ""
     db.session.flush()
     return arrivals
@@ -154,29 +184,34 @@ def record_problem(mailbox, problem):
 # Filing
 
 
-def waiting_ids(after=0, limit=500):
-    return db.session.scalars(
-        select(Arrival.id)
-        .where(Arrival.kind == "waiting", Arrival.id > after)
-        .order_by(Arrival.id)
-        .limit(limit)
-    ).all()
+def waiting_ids(after=0, limit=500, before=None):
+    query = select(Arrival.id).where(Arrival.kind == "waiting", Arrival.id > after)
+    if before is not None:
+        query = query.where(Arrival.id < before)
+    return db.session.scalars(query.order_by(Arrival.id).limit(limit)).all()
 
 
-def file_waiting(batch_size=50):
-    """File each stored email, ``batch_size`` to a commit (the task and the command share
-    this). A batch in which one email fails is filed again one email to a commit: the one
-    that fails is left, unmatched and with the problem, for the officer, and the others
-    go on. Another worker filing the same emails holds their rows: they are passed over."""
+def file_waiting(batch_size=50, before=None):
+    """File each stored email still waiting (with ``before``, only those with a lower
+    id), ``batch_size`` to a commit; the tasks and the command share this."""
     filed, after = 0, 0
-    while batch := waiting_ids(after, limit=batch_size):
+    while batch := waiting_ids(after, limit=batch_size, before=before):
         after = batch[-1]
-        try:
-            filed += sum(1 for arrival in _claimed(batch) if file_arrival(arrival))
-            db.session.commit()
-        except Exception:
-            db.session.rollback()
-            filed += _file_one_by_one(batch)
+        filed += file_arrivals(batch)
+    return filed
+
+
+def file_arrivals(arrival_ids):
+    """File these stored emails in one commit. If one fails, they are filed again one to
+    a commit: the one that fails is left, unmatched and with the problem, for the
+    officer, and the others go on. Those another worker is filing (it holds their rows)
+    or has filed are passed over. Returns how many this call filed."""
+    try:
+        filed = sum(1 for arrival in _claimed(arrival_ids) if file_arrival(arrival))
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        filed = _file_one_by_one(arrival_ids)
     return filed
 
 

@@ -45,9 +45,12 @@ def username(config):
     return config.get("IMAP_USERNAME") or config.get("MAIL_REPLY_TO") or ""
 
 
-def read_mailbox(config, *, on_batch=None):
+def read_mailbox(config, *, on_batch=None, on_stored=None):
     """Store every message in the folder after the saved position. Returns how many were
-    stored. Raises MailboxUnavailable when the server cannot be reached or refuses."""
+    stored. Raises MailboxUnavailable when the server cannot be reached or refuses.
+
+    After each batch is committed, ``on_stored`` is given the new arrivals' ids (to have
+    them filed) and ``on_batch`` how many are stored so far, of how many."""
     name = mailbox_name(config)
     try:
         client = _connect(config)
@@ -75,6 +78,8 @@ def read_mailbox(config, *, on_batch=None):
             arrivals = filing.store_batch(name, uid_validity, items)
             db.session.commit()
             stored += len(arrivals)
+            if on_stored is not None and arrivals:
+                on_stored([arrival.id for arrival in arrivals])
             _acknowledge(client, batch, config)
             if on_batch is not None:
                 on_batch(stored, len(uids))

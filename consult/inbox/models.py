@@ -105,5 +105,8 @@ class MailboxPosition(db.Model):
     uid_validity: Mapped[int] = mapped_column(BigInteger, default=0)
     last_uid: Mapped[int] = mapped_column(BigInteger, default=0)
     read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # A reader at work holds the mailbox until then (renewed with each batch), so beat's
+    # next poll does not read the same messages beside it; a stopped reader's hold runs out.
+    reading_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_error: Mapped[str] = mapped_column(Text, default="")
     last_error_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

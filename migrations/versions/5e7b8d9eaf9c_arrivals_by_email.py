@@ -28,6 +28,7 @@ def upgrade():
     sa.Column('uid_validity', sa.BigInteger(), nullable=False),
     sa.Column('last_uid', sa.BigInteger(), nullable=False),
     sa.Column('read_at', consult.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('reading_until', consult.db.UTCDateTime(timezone=True), nullable=True),
     sa.Column('last_error', sa.Text(), nullable=False),
     sa.Column('last_error_at', consult.db.UTCDateTime(timezone=True), nullable=True),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_mailbox_positions')),

@@ -218,3 +218,15 @@ def test_a_message_that_is_no_email_waits_for_the_officer(issued):
     db.session.commit()
     assert filing.file_waiting() == 1
     assert arrival.kind == "reply" and arrival.request_id is None
+
+
+def test_one_reader_holds_the_mailbox_until_it_is_done_or_its_hold_runs_out(app):
+    from datetime import timedelta
+
+    from consult.db import utcnow
+
+    assert filing.hold_mailbox("test")
+    assert not filing.hold_mailbox("test")  # the next poll, while the first reads
+    assert filing.hold_mailbox("test", now=utcnow() + filing.READING_HOLD + timedelta(seconds=1))
+    filing.release_mailbox("test")
+    assert filing.hold_mailbox("test")
