@@ -34,9 +34,11 @@ def outlook_reply(*, sender="Pat Lee <head@wales.example>", ours=None, message_i
         raw,
         count=1,
     )
-    replaced = f"In-Reply-To: {ours}\nReferences: {ours}" if ours else ""
+    # Answering nothing: the two headers go with their line ending, so that no blank line
+    # ends the headers early.
+    replaced = f"In-Reply-To: {ours}\nReferences: {ours}\n" if ours else ""
     return re.sub(
-        rb"In-Reply-To: [^\r\n]+\r?\nReferences: [^\r\n]+", replaced.encode(), raw, count=1
+        rb"In-Reply-To: [^\r\n]+\r?\nReferences: [^\r\n]+\r?\n", replaced.encode(), raw, count=1
     )
 
 
