@@ -30,8 +30,9 @@ def _since(consultation, user):
 
 
 def digest_facts(consultation, since):
-    """What happened since ``since``: new replies, failed deliveries, and who is
-    outstanding by sector (three queries, whatever the size)."""
+    """What happened since ``since``: new replies, failed deliveries, bounces (an email
+    the partner's server accepted and later returned), and who is outstanding by sector
+    (four queries, whatever the size)."""
     responded = db.session.execute(
         select(Organisation.name, Request.responded_at)
         .join(Organisation, Organisation.id == Request.organisation_id)
@@ -48,8 +49,16 @@ def digest_facts(consultation, since):
             Message.consultation_id == consultation.id,
             Message.status == "failed",
             Message.failed_at > since,
+            Message.bounced_at.is_(None),  # bounces are listed with their organisation
         )
         .order_by(Message.failed_at)
+    ).all()
+    bounced = db.session.execute(
+        select(Organisation.name, Message.to_address, Message.last_error, Request.id)
+        .join(Request, Request.id == Message.request_id)
+        .join(Organisation, Organisation.id == Request.organisation_id)
+        .where(Message.consultation_id == consultation.id, Message.bounced_at > since)
+        .order_by(Message.bounced_at, Message.id)
     ).all()
     outstanding = db.session.execute(
         select(Sector.name, func.count(Request.id))
@@ -59,16 +68,21 @@ def digest_facts(consultation, since):
         .group_by(Sector.name)
         .order_by(Sector.name)
     ).all()
-    return responded, failed, outstanding
+    return responded, failed, bounced, outstanding
 
 
-def digest(consultation, user, responded, failed, outstanding, now):
-    """The officer's daily news of one consultation."""
+def digest(consultation, user, responded, failed, outstanding, now, bounced=()):
+    """The officer's daily news of one consultation. ``bounced``: (organisation, address,
+    the message's last error, request id) of each bounce."""
     context = {
         "consultation": consultation,
         "user": user,
         "responded": responded,
         "failed": failed,
+        "bounced": [
+            (name, address, error.removeprefix("Bounced: "), request_id)
+            for name, address, error, request_id in bounced
+        ],
         "outstanding": outstanding,
         "outstanding_total": sum(count for _sector, count in outstanding),
         "deadline": format_datetime(consultation.deadline_at),
@@ -97,10 +111,11 @@ def send_digests(now=None):
         purpose = f"digest:consultation:{consultation.id}:user:{user.id}:{local.date()}"
         if get_message_by_purpose(purpose) is not None:
             continue
-        responded, failed, outstanding = digest_facts(consultation, _since(consultation, user))
-        if not responded and not failed:
+        facts = digest_facts(consultation, _since(consultation, user))
+        responded, failed, bounced, outstanding = facts
+        if not responded and not failed and not bounced:
             continue  # nothing new: no email
-        email = digest(consultation, user, responded, failed, outstanding, now)
+        email = digest(consultation, user, responded, failed, outstanding, now, bounced)
         store_message(
             purpose=purpose,
             kind="digest",

@@ -186,8 +186,8 @@ def test_an_acknowledgement_reads_as_its_snapshot(school_link):
 
 
 def test_a_digest_reads_as_its_snapshot(consultation, officer):
-    # The morning of Wednesday 29 March: the police replied the day before, and one
-    # school's address rejected its invitation.
+    # The morning of Wednesday 29 March: the police replied the day before, one school's
+    # address rejected its invitation, and another's mail server returned it later.
     email = digest(
         consultation,
         officer,
@@ -195,6 +195,7 @@ def test_a_digest_reads_as_its_snapshot(consultation, officer):
         failed=[("office@wales-high.example", "550 5.1.1 Recipient address rejected")],
         outstanding=[("School", 2)],
         now=london_datetime(2017, 3, 29, 8, 5),
+        bounced=[("Old School", "head@oldschool.example", "Bounced: 550 5.1.1 user unknown", 7)],
     )
 
     assert_email_snapshot("digest", email)
