@@ -63,6 +63,7 @@ def create_app(config_class=None):
     security.init_app(app)
 
     _register_blueprints(app)
+    _share_with_templates(app)
     init_errors(app)
     security.check_every_route_declares_access(app)
 
@@ -79,6 +80,7 @@ def _register_blueprints(app):
     from consult.consideration.routes import bp as consideration_bp
     from consult.consultations.routes import bp as consultations_bp
     from consult.directory.routes import bp as directory_bp
+    from consult.inbox.routes import bp as inbox_bp
     from consult.issuing.recipient_routes import bp as recipients_bp
     from consult.issuing.routes import bp as issuing_bp
     from consult.mailbox.routes import bp as mailbox_bp
@@ -106,6 +108,7 @@ def _register_blueprints(app):
         consideration_bp,
         outcome_bp,
         record_bp,
+        inbox_bp,
         retention_bp,
         review_bp,
         reminders_bp,
@@ -114,3 +117,14 @@ def _register_blueprints(app):
         app.register_blueprint(blueprint)
     if app.config["MAIL_BACKEND"] == "mailbox":
         app.register_blueprint(mailbox_bp)
+
+
+def _share_with_templates(app):
+    """Facts a page shows of a feature that sits above its own in the layering: the
+    consultation page counts the emails that arrived (consult/inbox), which itself reads
+    consultations, so consult/consultations does not import it; its template calls these."""
+    from consult.inbox.queries import count_consultation_arrivals, count_unmatched
+
+    app.jinja_env.globals.update(
+        arrival_counts=count_consultation_arrivals, unmatched_count=count_unmatched
+    )

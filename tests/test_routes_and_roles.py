@@ -14,14 +14,17 @@ from sqlalchemy import select
 
 from consult.consultations import services as consultations
 from consult.correspondence.models import Message
+from consult.correspondence.wire import message_id_header
 from consult.directory import services as directory
 from consult.extensions import db
+from consult.inbox import filing
 from consult.issuing import services as issuing
 from consult.mailbox.reader import list_emails
 from consult.publish import services as publishing
 from consult.requests.models import RecipientLink, Request
 from consult.requests.tokens import create_token
 from tests import factories
+from tests.inbox.emails import outlook_reply
 from worker.tasks.correspondence import deliver_messages
 
 PUBLIC = "public"
@@ -47,6 +50,8 @@ class Samples:
     partner_import: object = None
     annex_build: object = None
     officer: object = None
+    arrival: object = None  # a reply filed under the request, not yet recorded
+    stray: object = None  # an email that matched no request
 
     @property
     def option(self):
@@ -72,8 +77,21 @@ def make_samples(app):
         b"Organisation,Sector\nOakwood High,School\n", filename="partners.csv"
     )
     annex_build = publishing.request_annex(consultation, "pdf")
+    ours = message_id_header(message.id, message.purpose, app.config["MAIL_DEFAULT_SENDER"])
+    arrival, stray = filing.store_batch(
+        "samples",
+        1,
+        [
+            (1, outlook_reply(sender="Head <head@wingfield.example>", ours=ours), None),
+            (2, outlook_reply(sender="A Governor <chair@governors.example>"), None),
+        ],
+    )
+    filing.file_arrival(arrival)
+    filing.file_arrival(stray)
     db.session.commit()
     return Samples(
+        arrival=arrival,
+        stray=stray,
         officer=officer,
         annex_build=annex_build,
         criterion=criterion,
@@ -387,6 +405,22 @@ ROUTES = {
     ),
     ("directory.confirm_import", "POST"): (
         lambda s: {"import_id": s.partner_import.id},
+        OFFICERS,
+    ),
+    ("inbox.consultation_arrivals", "GET"): (
+        lambda s: {"consultation_id": s.consultation.id},
+        SIGNED_IN,
+    ),
+    ("inbox.unmatched", "GET"): (lambda s: {}, OFFICERS),
+    ("inbox.arrival", "GET"): (lambda s: {"arrival_id": s.arrival.id}, SIGNED_IN),
+    ("inbox.assign", "POST"): (lambda s: {"arrival_id": s.stray.id}, OFFICERS),
+    ("inbox.set_aside", "GET"): (lambda s: {"arrival_id": s.stray.id}, OFFICERS),
+    ("inbox.set_aside", "POST"): (lambda s: {"arrival_id": s.stray.id}, OFFICERS),
+    ("inbox.original", "GET"): (lambda s: {"arrival_id": s.arrival.id}, OFFICERS),
+    # The sample reply has no letter: access is decided first (then 404).
+    ("inbox.letter", "GET"): (lambda s: {"arrival_id": s.arrival.id, "number": 1}, OFFICERS),
+    ("review.record_arrival", "POST"): (
+        lambda s: {"request_id": s.request.id, "arrival_id": s.arrival.id},
         OFFICERS,
     ),
     ("respond.landing", "GET"): (lambda s: {"token": s.token}, PUBLIC),

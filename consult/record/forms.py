@@ -32,7 +32,7 @@ PUBLICATION_CHOICES = [
 ]
 
 
-def _stance_field():
+def stance_field():
     return RadioField(
         "The organisation's view of the preferred option",
         choices=[(value, STANCE_NAMES[value]) for value in STANCES],
@@ -41,7 +41,7 @@ def _stance_field():
     )
 
 
-def _alternative_field():
+def alternative_field():
     return SelectField(
         "The option they prefer instead (if they prefer another)",
         coerce=int,
@@ -50,7 +50,7 @@ def _alternative_field():
     )
 
 
-def _publication_field():
+def publication_field():
     """Nothing preselected: whether a reply is published is the partner's choice, which
     the officer must read from the reply, not accept by default."""
     return RadioField(
@@ -74,8 +74,8 @@ class RecordReplyForm(FlaskForm):
         widget=GovRadioInput(),
         validators=[InputRequired(message="Choose how the reply arrived")],
     )
-    stance = _stance_field()
-    alternative_option = _alternative_field()
+    stance = stance_field()
+    alternative_option = alternative_field()
     comments = TextAreaField(
         "What they said",
         widget=GovTextArea(),
@@ -96,7 +96,7 @@ class RecordReplyForm(FlaskForm):
         filters=[clean_text],
         validators=[Length(max=200, message="The role must be 200 characters or fewer")],
     )
-    publication = _publication_field()
+    publication = publication_field()
     letter = FileField("Their letter (optional)", widget=GovFileInput())
     submit = SubmitField("Record the reply", widget=GovSubmitInput())
 
@@ -134,7 +134,7 @@ class CheckEmailForm(FlaskForm):
     )
     update = SubmitField("Update", widget=GovSubmitInput())
     whole = SubmitField("Keep the whole email", widget=GovSubmitInput())
-    stance = _stance_field()
-    alternative_option = _alternative_field()
-    publication = _publication_field()
+    stance = stance_field()
+    alternative_option = alternative_field()
+    publication = publication_field()
     submit = SubmitField("Record as the reply", widget=GovSubmitInput())
