@@ -61,3 +61,35 @@ def fetch_request_messages(request_id):
 
 def get_message(message_id):
     return db.session.get(Message, message_id)
+
+
+def fetch_messages_for_requests(request_ids, status=None):
+    """{request id: [Message, ...] oldest first} (one query)."""
+    found = {request_id: [] for request_id in request_ids}
+    if not request_ids:
+        return found
+    query = select(Message).where(Message.request_id.in_(request_ids))
+    if status in MESSAGE_STATES:
+        query = query.where(Message.status == status)
+    for message in db.session.scalars(query.order_by(Message.created_at, Message.id)):
+        found[message.request_id].append(message)
+    return found
+
+
+def fetch_staff_messages(consultation_id, status=None, limit=100):
+    """The consultation's emails to council staff (the officer's digests), about no one
+    request: the newest ``limit``, oldest first."""
+    query = select(Message).where(
+        Message.consultation_id == consultation_id, Message.request_id.is_(None)
+    )
+    if status in MESSAGE_STATES:
+        query = query.where(Message.status == status)
+    newest = query.order_by(Message.created_at.desc(), Message.id.desc()).limit(limit)
+    return list(reversed(db.session.scalars(newest).all()))
+
+
+def count_consultation_messages(consultation_id, status=None):
+    query = select(func.count(Message.id)).where(Message.consultation_id == consultation_id)
+    if status in MESSAGE_STATES:
+        query = query.where(Message.status == status)
+    return db.session.scalar(query)

@@ -13,7 +13,7 @@ from sqlalchemy.orm import aliased, selectinload
 from consult.audit.models import AuditEvent
 from consult.auth.models import User
 from consult.consultations.models import Option
-from consult.correspondence.models import Message
+from consult.correspondence.models import MESSAGE_STATES, Message
 from consult.directory.models import Contact, Organisation, Sector
 from consult.extensions import db
 from consult.reminders.models import ReminderSlot
@@ -249,3 +249,22 @@ def fetch_audit_events(request_id):
         .order_by(AuditEvent.occurred_at, AuditEvent.id)
         .options(selectinload(AuditEvent.user))
     ).all()
+
+
+def fetch_thread_requests(consultation_id, page, status=None, per_page=25):
+    """A page of the consultation's issued requests, by organisation, for the
+    correspondence log's threads; with ``status``, only those with a message in it."""
+    query = (
+        select(Request)
+        .join(Organisation, Organisation.id == Request.organisation_id)
+        .where(Request.consultation_id == consultation_id, Request.status != "draft")
+        .options(selectinload(Request.organisation))
+        .order_by(Organisation.name, Request.id)
+    )
+    if status in MESSAGE_STATES:
+        query = query.where(
+            select(Message.id)
+            .where(Message.request_id == Request.id, Message.status == status)
+            .exists()
+        )
+    return db.paginate(query, page=page, per_page=per_page, error_out=False)

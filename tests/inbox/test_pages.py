@@ -1,6 +1,7 @@
 """What the officer sees of the reply mailbox: the emails filed under a consultation, the
 ones that matched no request, a filed reply recorded from its request's page, bounces and
-automatic replies noted, the counts on the consultation page and the digest's bounces."""
+automatic replies noted, the counts on the consultation page, the correspondence log's
+threads and the digest's bounces."""
 
 import re
 from email import message_from_bytes, policy
@@ -554,7 +555,26 @@ def test_a_filed_reply_set_aside_leaves_its_request_page(client, sign_in, issued
     assert again.status_code == 302  # already set aside: said, nothing changed
 
 
-# The digest
+# The correspondence log and the digest
+
+
+def test_the_correspondence_log_threads_received_emails_beside_sent_ones(client, sign_in, issued):
+    sign_in("scrutiny")
+    _, consultation, by_name = issued
+    wales = by_name["Wales High School"]
+    arrival = arrive(outlook_reply(ours=ours(wales)))
+
+    page = page_of(client.get(f"/consultations/{consultation.id}/correspondence"))
+
+    assert "3 messages sent</strong>, <strong>1 received" in page
+    wales_thread = page.split(f'href="/requests/{wales.id}">Wales High School</a>')[1]
+    wales_thread = wales_thread.split("</table>")[0]
+    sent, received = wales_thread.index(">Sent<"), wales_thread.index(">Received<")
+    assert sent < received  # in time order: the invitation, then the reply
+    assert f'href="/arrived-by-email/{arrival.id}"' in wales_thread
+    assert "Reply from Pat Lee" in wales_thread
+    police_thread = page.split(">Cumbria Constabulary</a>")[1].split("</table>")[0]
+    assert ">Received<" not in police_thread
 
 
 def test_the_digest_lists_bounces_since_the_last_with_their_organisation(issued):
