@@ -26,6 +26,7 @@ from consult.directory.models import Contact, Organisation
 from consult.extensions import db
 from consult.files.models import StoredFile
 from consult.files.services import erase_stored_file, stored_path
+from consult.inbox.models import Arrival
 from consult.redaction import ERASED, redact
 from consult.requests.models import LinkToken, RecipientLink, Request
 from consult.respond.models import Response, ResponseDraft
@@ -90,6 +91,11 @@ def plan_consultation_erasure(consultation):
         "unpublished_replies": unpublished,
         "unpublished_letters": len(_unpublished_letters(consultation)),
         "original_emails": len(_original_emails(consultation)),
+        "emails_arrived": db.session.scalar(
+            select(db.func.count(Arrival.id)).where(
+                Arrival.consultation_id == consultation.id, Arrival.words != ERASED
+            )
+        ),
         "drafts": drafts,
     }
 
@@ -133,12 +139,52 @@ def _original_emails(consultation):
     ).all()
 
 
+def _arrived_files(consultation):
+    """The emails that arrived in the reply mailbox for the consultation, kept whole, and
+    the letters kept from them but never published."""
+    arrivals = db.session.scalars(
+        select(Arrival).where(Arrival.consultation_id == consultation.id)
+    ).all()
+    published = set(
+        db.session.scalars(
+            select(Response.letter_file_id).where(
+                Response.request_id.in_(_request_ids(consultation)),
+                Response.publication != "do_not_publish",
+                Response.letter_file_id.is_not(None),
+            )
+        )
+    )
+    ids = {arrival.raw_file_id for arrival in arrivals}
+    ids |= {a["file_id"] for arrival in arrivals for a in arrival.letter_files} - published
+    return db.session.scalars(
+        select(StoredFile).where(StoredFile.erased_at.is_(None), StoredFile.id.in_(ids))
+    ).all()
+
+
 def erase_consultation(consultation, *, now, by=None):
     """Erase a consultation's personal details; the tally, dates and annex stay."""
     counts = plan_consultation_erasure(consultation)
     request_ids = _request_ids(consultation)
-    for stored in [*_unpublished_letters(consultation), *_original_emails(consultation)]:
+    stored_files = [
+        *_unpublished_letters(consultation),
+        *_original_emails(consultation),
+        *_arrived_files(consultation),
+    ]
+    for stored in {stored.id: stored for stored in stored_files}.values():
         erase_stored_file(stored, now=now)
+    # What arrived by email: who wrote and what they said (the tally keeps the reply).
+    db.session.execute(
+        update(Arrival)
+        .where(Arrival.consultation_id == consultation.id)
+        .values(
+            sender_name="",
+            sender_address=ERASED_ADDRESS,
+            subject=ERASED,
+            words=ERASED,
+            failures=[],
+            problem="",
+        )
+    )
     db.session.execute(
         update(Message)
         .where(Message.consultation_id == consultation.id)

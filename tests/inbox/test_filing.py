@@ -230,3 +230,20 @@ def test_one_reader_holds_the_mailbox_until_it_is_done_or_its_hold_runs_out(app)
     assert filing.hold_mailbox("test", now=utcnow() + filing.READING_HOLD + timedelta(seconds=1))
     filing.release_mailbox("test")
     assert filing.hold_mailbox("test")
+
+
+def test_erasure_under_retention_takes_what_arrived_by_email(issued):
+    from consult.db import utcnow
+    from consult.files.models import StoredFile
+    from consult.retention.services import ERASED_ADDRESS, erase_consultation
+
+    _, consultation, by_name = issued
+    arrival = arrive(with_letter(outlook_reply(ours=ours(by_name["Wales High School"]))))
+    erase_consultation(consultation, now=utcnow())
+    db.session.commit()
+    db.session.refresh(arrival)
+    assert arrival.sender_address == ERASED_ADDRESS and arrival.sender_name == ""
+    assert "early help hubs" not in arrival.words
+    assert db.session.get(StoredFile, arrival.raw_file_id).erased_at is not None
+    letter = db.session.get(StoredFile, arrival.attachments[0]["file_id"])
+    assert letter.erased_at is not None
