@@ -30,7 +30,7 @@ from consult.extensions import db, limiter
 from consult.files.services import LETTER_KINDS, UploadError, send_stored_file, store_upload
 from consult.requests.partner_emails import response_reference
 from consult.requests.tokens import hash_token
-from consult.respond import partner_session, services
+from consult.respond import fragments, partner_session, services
 from consult.respond.forms import (
     DeclineForm,
     ResponseForm,
@@ -202,7 +202,7 @@ def overview():
     request = g.request
     return render_template(
         "respond/overview.html",
-        **_consultation_context(g.link, letter=True),
+        **_consultation_context(g.link, letter=True, paper_links=True),
         response=services.get_current_response(request),
         draft=services.get_draft(request),
         undo_form=UndoDeclineForm(),
@@ -417,9 +417,10 @@ def undo_decline():
     return redirect(url_for("respond.overview"))
 
 
-def _consultation_context(link, *, letter=False):
+def _consultation_context(link, *, letter=False, paper_links=False):
     """What every partner page shows of the consultation; ``letter``: the letter too,
-    personalised (the landing and overview pages show it)."""
+    personalised, and the papers every partner reads alike, kept once rendered (the
+    landing and overview pages show them), with links to the papers if ``paper_links``."""
     request = link.request
     consultation = request.consultation
     context = {
@@ -433,6 +434,7 @@ def _consultation_context(link, *, letter=False):
     }
     if letter:
         context["letter"] = _letter(link)
+        context["papers_html"] = fragments.papers_fragment(consultation, with_links=paper_links)
     return context
 
 
