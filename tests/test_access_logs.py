@@ -45,7 +45,7 @@ def test_gunicorn_access_log_masks_partner_and_invitation_tokens(tmp_path):
     partner_token, invitation_token = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
     base = f"http://127.0.0.1:{port}"
     try:
-        require(wait_until(lambda: page_answers(f"{base}/sign-in"), timeout=10), "gunicorn")
+        require(wait_until(lambda: page_answers(f"{base}/sign-in"), timeout=30), "gunicorn")
         page_answers(f"{base}/r/{partner_token}")
         # A Referer is logged too: the invitation page opened from a partner's page.
         page_answers(
