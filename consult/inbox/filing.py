@@ -60,8 +60,10 @@ SHARED_DOMAINS = frozenset(
         "gov.uk",
     }
 )
-# How long a reader holds the mailbox without storing a batch before another may read it.
-READING_HOLD = timedelta(minutes=5)
+# How long a reader holds the mailbox without storing a batch before another may read it:
+# a worker killed mid-read delays the mailbox this long. Two readers at once would still
+# store nothing twice (store_batch locks the position), so the hold can be short.
+READING_HOLD = timedelta(minutes=2)
 # What filing reads of Consult's messages (not their bodies).
 MESSAGE_FIELDS = (
     Message.id,

@@ -44,10 +44,10 @@ def papers_fragment(consultation, *, with_links):
 def kept():
     """This process's fragments (an ``lru_cache``: ``kept().cache_info()`` counts builds
     as misses)."""
-    fragments = current_app.extensions.get("consult.respond.fragments")
+    fragments = current_app.extensions.get("respond_fragments")
     if fragments is None:
         fragments = lru_cache(maxsize=FRAGMENTS_KEPT)(_render_papers)
-        current_app.extensions["consult.respond.fragments"] = fragments
+        current_app.extensions["respond_fragments"] = fragments
     return fragments
 
 
