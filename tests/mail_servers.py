@@ -95,13 +95,18 @@ class Dovecot:
     keeps it, on the same ports. As root the mail belongs to ``nobody`` and Dovecot's own
     processes run as Debian's ``dovecot`` and ``dovenull`` users (Dovecot will not store
     mail as root); otherwise everything runs as the current user.
+
+    With ``introspection_url`` it also takes ``AUTHENTICATE XOAUTH2``, asking that URL
+    whether each token is active and whose (its oauth2 passdb, ``introspection_mode =
+    post``), as a provider's mail server does.
     """
 
     host = "127.0.0.1"
     user = MAILBOX_USER
     password = MAILBOX_PASSWORD
 
-    def __init__(self):
+    def __init__(self, introspection_url=None):
+        self.introspection_url = introspection_url
         self.base_dir = Path(tempfile.mkdtemp(prefix="consult-dovecot-"))
         self.base_dir.chmod(0o755)  # the mail user must reach the maildir below it
         self.port = free_port()
@@ -127,6 +132,24 @@ class Dovecot:
             f"{self.user}:{{PLAIN}}{self.password}:{mail_user.pw_uid}:{mail_user.pw_gid}"
             f"::{mail_dir / 'replies'}::\n"
         )
+        mechanisms, oauth2 = "plain login", ""
+        if self.introspection_url:
+            mechanisms += " xoauth2"
+            (self.base_dir / "oauth2.conf.ext").write_text(
+                f"introspection_mode = post\n"
+                f"introspection_url = {self.introspection_url}\n"
+                "force_introspection = yes\n"
+                "username_attribute = username\n"
+                "active_attribute = active\n"
+                "active_value = true\n"
+            )
+            # No wait before saying a token is refused (2 s by default); Dovecot's
+            # growing wait before the next attempt (its auth penalty) stays, as servers do.
+            oauth2 = (
+                "auth_failure_delay = 0\n"
+                "passdb {\n  driver = oauth2\n  mechanisms = xoauth2\n"
+                f"  args = {self.base_dir / 'oauth2.conf.ext'}\n}}\n"
+            )
         self.config_path.write_text(f"""\
 # The tests' private Dovecot (tests/mail_servers.py): loopback only, plain login, no TLS.
 base_dir = {self.base_dir / "run"}
@@ -137,7 +160,7 @@ protocols = imap lmtp
 listen = 127.0.0.1
 ssl = no
 disable_plaintext_auth = no
-auth_mechanisms = plain login
+auth_mechanisms = {mechanisms}
 default_internal_user = {internal_user}
 default_internal_group = {internal_group}
 default_login_user = {login_user}
@@ -145,7 +168,7 @@ hostname = imap.council.example
 postmaster_address = postmaster@council.example
 mail_location = maildir:~/Maildir
 mail_fsync = never
-passdb {{
+{oauth2}passdb {{
   driver = passwd-file
   args = scheme=PLAIN {users}
 }}
