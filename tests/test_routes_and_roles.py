@@ -416,6 +416,7 @@ ROUTES = {
     ("inbox.assign", "POST"): (lambda s: {"arrival_id": s.stray.id}, OFFICERS),
     ("inbox.set_aside", "GET"): (lambda s: {"arrival_id": s.stray.id}, OFFICERS),
     ("inbox.set_aside", "POST"): (lambda s: {"arrival_id": s.stray.id}, OFFICERS),
+    ("inbox.put_back", "POST"): (lambda s: {"arrival_id": s.stray.id}, OFFICERS),
     ("inbox.original", "GET"): (lambda s: {"arrival_id": s.arrival.id}, OFFICERS),
     # The sample reply has no letter: access is decided first (then 404).
     ("inbox.letter", "GET"): (lambda s: {"arrival_id": s.arrival.id, "number": 1}, OFFICERS),

@@ -321,6 +321,12 @@ def dismiss(arrival, *, by):
     )
 
 
+def put_back(arrival, *, by):
+    """Undo setting an email aside: it is shown again where it was filed, as it was."""
+    arrival.dismissed_at = arrival.dismissed_by_id = None
+    audit.record("email put back", user=by, request=arrival.request, arrival_id=arrival.id)
+
+
 def _file_under(arrival, request, contact, message, how):
     arrival.request_id, arrival.consultation_id = request.id, request.consultation_id
     arrival.contact_id = contact.id if contact is not None else None

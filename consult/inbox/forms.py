@@ -67,3 +67,7 @@ class AssignForm(FlaskForm):
 
 class SetAsideForm(FlaskForm):
     submit = SubmitField("Yes, set it aside", widget=GovSubmitInput())
+
+
+class PutBackForm(FlaskForm):
+    submit = SubmitField("Put it back", widget=GovSubmitInput())

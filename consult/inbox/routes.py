@@ -14,7 +14,7 @@ from consult.extensions import db
 from consult.files.models import StoredFile
 from consult.files.services import send_stored_file
 from consult.inbox import filing, queries
-from consult.inbox.forms import AssignForm, SetAsideForm
+from consult.inbox.forms import AssignForm, PutBackForm, SetAsideForm
 from consult.inbox.models import Arrival
 from consult.paging import requested_page
 from consult.requests.models import Request
@@ -78,6 +78,7 @@ def _arrival_page(arrived, form=None, status=200):
         arrived=arrived,
         arrival=arrival,
         form=form,
+        put_back_form=PutBackForm(formdata=None) if arrival.dismissed_at else None,
         is_officer=_is_officer(),
     ), status
 
@@ -130,7 +131,7 @@ def set_aside(arrival_id):
         db.session.commit()
         flash(
             f"The email from {_from(arrival)} is set aside. To put it back, open it from "
-            "the emails set aside and file it under a request.",
+            "the emails set aside and choose Put it back.",
             "success",
         )
         if arrival.request_id is not None:
@@ -139,6 +140,21 @@ def set_aside(arrival_id):
     return render_template(
         "inbox/set_aside.html", arrival=arrival, form=form
     ), 400 if form.errors else 200
+
+
+@bp.route("/arrived-by-email/<int:arrival_id>/put-back", methods=["POST"])
+@officers_only
+def put_back(arrival_id):
+    """Undo setting an email aside: it is back where it was filed (or among the emails
+    that matched no request), as it was before."""
+    arrival = _shown(arrival_id)
+    if PutBackForm().validate_on_submit() and arrival.dismissed_at is not None:
+        filing.put_back(arrival, by=current_user)
+        db.session.commit()
+        flash(f"The email from {_from(arrival)} is put back.", "success")
+    if arrival.request_id is not None:
+        return redirect(url_for("review.request_detail", request_id=arrival.request_id))
+    return redirect(url_for("inbox.arrival", arrival_id=arrival.id))
 
 
 @bp.route("/arrived-by-email/<int:arrival_id>/original")

@@ -532,7 +532,7 @@ def test_an_email_is_set_aside_after_a_confirmation_and_put_back_by_filing_it(
         client.get("/arrived-by-email?set_aside=1")
     )
     shown = page_of(client.get(f"/arrived-by-email/{lost.id}"))
-    assert "Put it back under a request" in shown
+    assert "Or file it under a request" in shown
 
     client.post(f"/arrived-by-email/{lost.id}/assign", data={"request_id": wales.id})
 
@@ -553,6 +553,26 @@ def test_a_filed_reply_set_aside_leaves_its_request_page(client, sign_in, issued
     assert "Arrived by email, not yet recorded" not in page
     again = client.post(f"/arrived-by-email/{arrival.id}/set-aside")
     assert again.status_code == 302  # already set aside: said, nothing changed
+
+
+def test_an_email_set_aside_by_mistake_is_put_back_as_it_was(client, sign_in, issued):
+    sign_in("officer")
+    _, _, by_name = issued
+    wales = by_name["Wales High School"]
+    arrival = arrive(outlook_reply(ours=ours(wales)))
+    client.post(f"/arrived-by-email/{arrival.id}/set-aside")
+    assert "Set aside by mistake?" in page_of(client.get(f"/arrived-by-email/{arrival.id}"))
+
+    response = client.post(f"/arrived-by-email/{arrival.id}/put-back")
+
+    assert response.headers["Location"].endswith(f"/requests/{wales.id}")
+    back = fresh(Arrival, arrival.id)
+    assert (back.dismissed_at, back.request_id, back.matched_by) == (None, wales.id, "thread")
+    page = page_of(client.get(response.headers["Location"]))
+    assert "is put back" in page and "Arrived by email, not yet recorded" in page
+    assert "email put back" in [event.action for event in db.session.scalars(select(AuditEvent))]
+    again = client.post(f"/arrived-by-email/{arrival.id}/put-back")
+    assert again.status_code == 302 and fresh(Arrival, arrival.id).dismissed_at is None
 
 
 # The correspondence log and the digest
