@@ -84,6 +84,8 @@ class ResponseForm(FlaskForm):
         validators=[Length(max=200, message="Your role must be 200 characters or fewer")],
     )
     letter = FileField("Attach a signed letter (optional)", widget=GovFileInput())
+    # Ticked: the letter attached so far (to the draft or the sent response) goes.
+    remove_letter = BooleanField("Remove the attached letter", widget=GovCheckboxInput())
     answers_for_organisation = BooleanField(widget=GovCheckboxInput())
     publication = RadioField(
         "May we publish this response in the committee report?",

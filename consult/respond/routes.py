@@ -235,8 +235,11 @@ def answer():
     form = ResponseForm()
     option_ids = _form_choices(form, consultation)
     draft = services.get_draft(g.request)
+    # A change to a sent response starts from it: its letter stays unless the partner
+    # ticks to remove it or attaches another.
+    source = draft or services.get_current_response(g.request)
+    attached = source.letter_file if source else None
     if not form.is_submitted():
-        source = draft or services.get_current_response(g.request)
         if source is not None:
             _fill_from(form, source)
         form.revision.data = draft.revision if draft else 0
@@ -245,12 +248,12 @@ def answer():
         return render_template(
             "respond/answer.html",
             form=form,
-            draft_letter=draft.letter_file if draft else None,
+            draft_letter=attached,
             **_consultation_context(g.link),
         )
 
     conflict = None
-    letter_file_id = draft.letter_file_id if draft else None
+    letter_file_id = None if form.remove_letter.data or attached is None else attached.id
     upload = request.files.get("letter")
     if upload and upload.filename:
         try:
@@ -298,7 +301,7 @@ def answer():
         "respond/answer.html",
         form=form,
         conflict=conflict,
-        draft_letter=draft.letter_file if draft else None,
+        draft_letter=attached,
         **_consultation_context(g.link),
     ), 400 if form.errors or conflict else 200
 
