@@ -4,6 +4,10 @@
 tokens, names that partners asked to withhold and words an officer chose to remove;
 ``redact`` replaces each span with a marker. Both are pure, so the annex, the letters
 (consult/redaction/letters.py) and retention all take out exactly the same things.
+
+A withheld name is found as it was given and in the other order ("Alex Moore" and
+"Moore, Alex", as an email's sender is often shown), in any case; ``withheld_names`` says
+whose names a reply withholds.
 """
 
 import re
@@ -47,6 +51,16 @@ REFERENCE_LABEL = re.compile(
 URL_SAFE = "A-Za-z0-9_-"
 # Our tokens are secrets.token_urlsafe(32), 43 characters; 32 is enough to be unmistakable.
 TOKEN = re.compile(rf"(?<![{URL_SAFE}])[{URL_SAFE}]{{32,}}(?![{URL_SAFE}])")
+# A run that long is a token when it holds a digit and a letter, or when it is not made of
+# words (lower case, Capitalised or CAPITALS) joined by hyphens or underscores: about one
+# token in 1,500 has no digit, and almost none is made of words.
+WORD = re.compile(r"[A-Z]?[a-z]*|[A-Z]*")
+# Titles written before a name, which the name is also found without.
+TITLES = {
+    "mr", "mrs", "ms", "miss", "mx", "dr", "prof", "professor", "rev", "revd", "cllr",
+    "councillor", "sir", "dame", "lord", "lady", "supt", "ch", "insp", "det", "sgt",
+    "pc", "dci", "di", "ds",
+}  # fmt: skip
 # A partner's link or a staff invitation, on whatever host it was written.
 TOKEN_PATH = re.compile(
     rf"(?:https?://[^\s/]+)?/(?:r|invitations)/[{URL_SAFE}]{{10,}}(?![{URL_SAFE}])"
@@ -76,12 +90,8 @@ def find(text, *, names=(), words=(), service_hosts=()):
                 Finding(m.start(), m.end(), "link")
                 for m in re.finditer(pattern, text, re.IGNORECASE)
             ]
-    found += [
-        Finding(m.start(), m.end(), "token")
-        for m in TOKEN.finditer(text)
-        if re.search(r"\d", m.group()) and re.search(r"[A-Za-z]", m.group())
-    ]
-    found += _phrases(text, names, "name")
+    found += [Finding(m.start(), m.end(), "token") for m in TOKEN.finditer(text) if _is_token(m)]
+    found += _phrases(text, [form for name in names for form in name_forms(name)], "name")
     found += _phrases(text, words, "words")
     return _merged(found)
 
@@ -96,6 +106,38 @@ def redact(text, *, names=(), words=(), service_hosts=()):
         at = finding.end
     pieces.append(text[at:])
     return "".join(pieces)
+
+
+def name_forms(name):
+    """The ways a person's name is written: as given, "First Last" and "Last, First", and
+    each without a title before it ("Supt Alex Moore" is also "Alex Moore")."""
+    name = " ".join((name or "").split())
+    if not name:
+        return []
+    last, comma, first = name.partition(",")
+    if comma:
+        first, last = first.strip(), last.strip()
+    else:
+        *given, last = name.split(" ")
+        first = " ".join(given)
+    words = first.split(" ")
+    untitled = " ".join(words[1:]) if len(words) > 1 and _is_title(words[0]) else first
+    forms = [name]
+    for first_names in dict.fromkeys((first, untitled)):
+        if first_names and last:
+            forms += [f"{first_names} {last}", f"{last}, {first_names}"]
+    return list(dict.fromkeys(forms))
+
+
+def withheld_names(publication, responder_name, contact_names=()):
+    """The names a reply published "without that person's name" must not show: the
+    writer's; or, when the reply names no one, those of the request's contacts, one of
+    whom wrote it."""
+    if publication != "publish_without_name":
+        return []
+    if responder_name and responder_name != ERASED:
+        return [responder_name]
+    return [name for name in contact_names if name and name != ERASED]
 
 
 def service_hosts():
@@ -131,14 +173,26 @@ def _is_reference(text, start, number):
         return True
 
 
+def _is_token(match):
+    token = match.group()
+    if re.search(r"\d", token):
+        return bool(re.search(r"[A-Za-z]", token))
+    return not all(WORD.fullmatch(part) for part in re.split(r"[-_]", token))
+
+
+def _is_title(word):
+    return word.rstrip(".").lower() in TITLES
+
+
 def _phrases(text, phrases, kind):
-    """Each phrase, in any case, with any run of spaces or line breaks between its words,
-    and not as part of a longer word."""
+    """Each phrase, in any case, with any run of spaces or line breaks between its words
+    (and any spaces round a comma), and not as part of a longer word."""
     found = []
     for phrase in phrases:
-        parts = (phrase or "").split()
+        parts = (phrase or "").replace(",", " , ").split()
         if parts:
-            pattern = r"(?<!\w)" + r"\s+".join(map(re.escape, parts)) + r"(?!\w)"
+            pattern = r"\s+".join(map(re.escape, parts)).replace(r"\s+,\s+", r"\s*,\s*")
+            pattern = r"(?<!\w)" + pattern + r"(?!\w)"
             found += [
                 Finding(m.start(), m.end(), kind) for m in re.finditer(pattern, text, re.IGNORECASE)
             ]

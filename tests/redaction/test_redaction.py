@@ -1,6 +1,9 @@
 """What is taken out of what the council publishes: email addresses, phone numbers,
 links to Consult and their tokens, withheld names and words an officer chose."""
 
+import secrets
+import string
+
 import pytest
 from flask import Flask
 
@@ -125,3 +128,81 @@ def test_service_hosts_is_the_host_of_the_apps_address():
     app.config["APP_BASE_URL"] = "https://consult.council.example:8443/"
     with app.app_context():
         assert redaction.service_hosts() == ("consult.council.example",)
+
+
+@pytest.mark.parametrize("withheld", ["Moore, Alex", "Alex Moore", "alex moore", "Supt Alex Moore"])
+@pytest.mark.parametrize(
+    "written",
+    ["Supt Alex Moore", "ALEX MOORE", "Alex\nMoore", "Moore, Alex", "MOORE,Alex", "moore ,  alex"],
+)
+def test_a_withheld_name_is_found_first_name_first_or_surname_first(withheld, written):
+    assert redact(f"Yours, {written}.", names=[withheld]).replace("Supt ", "") == (
+        f"Yours, {NAME_WITHHELD}."
+    )
+
+
+def test_a_name_in_the_other_order_is_not_taken_out_of_longer_words():
+    text = "Moores, Alexandra and Alex Mooreland wrote"
+    assert redact(text, names=["Moore, Alex"]) == text
+
+
+def test_the_forms_of_a_name_are_both_orders_with_and_without_its_title():
+    assert redaction.name_forms("Moore, Alex") == ["Moore, Alex", "Alex Moore"]
+    assert redaction.name_forms(" Jane  Smith ") == ["Jane Smith", "Smith, Jane"]
+    assert redaction.name_forms("Dr Jane Smith") == [
+        "Dr Jane Smith",
+        "Smith, Dr Jane",
+        "Jane Smith",
+        "Smith, Jane",
+    ]
+    assert redaction.name_forms("Cher") == ["Cher"]
+    assert redaction.name_forms("") == []
+
+
+def test_a_reply_without_a_name_withholds_the_writer_or_else_the_requests_contacts():
+    contacts = ["Alex Moore", "Pat Lee"]
+    assert redaction.withheld_names("publish_without_name", "Moore, Alex", contacts) == [
+        "Moore, Alex"
+    ]
+    assert redaction.withheld_names("publish_without_name", "", contacts) == contacts
+    assert redaction.withheld_names("publish_without_name", None, []) == []
+    assert redaction.withheld_names("publish_without_name", redaction.ERASED, ["Pat Lee"]) == [
+        "Pat Lee"
+    ]
+    assert redaction.withheld_names("publish", "Alex Moore", contacts) == []
+    assert redaction.withheld_names("do_not_publish", "Alex Moore", contacts) == []
+
+
+# A token of ours with no digit in it, as secrets.token_urlsafe(32) makes about one in
+# 1,500: fixed, so test ids agree; the test after it makes fresh ones.
+TOKEN_WITHOUT_DIGIT = "kQzv-HwtLm_RbNcaYpXe-uJdGfsTiOoPlAkVhMnBqWy"
+
+
+def test_a_token_with_no_digit_is_taken_out():
+    assert len(TOKEN_WITHOUT_DIGIT) == 43 and not any(c.isdigit() for c in TOKEN_WITHOUT_DIGIT)
+    assert redact(f"The code {TOKEN_WITHOUT_DIGIT} did not work") == (
+        f"The code {LINK_REMOVED} did not work"
+    )
+
+
+def test_every_shape_of_token_we_issue_is_taken_out():
+    """Tokens as secrets.token_urlsafe(32) makes them, half of them drawn without digits
+    (as that function makes them when no digit happens to come up)."""
+    letters = string.ascii_letters + "-_"
+    tokens = [secrets.token_urlsafe(32) for _ in range(2000)]
+    tokens += ["".join(secrets.choice(letters) for _ in range(43)) for _ in range(2000)]
+    for token in tokens:
+        assert redact(f"Code: {token}.") == f"Code: {LINK_REMOVED}.", token
+
+
+@pytest.mark.parametrize(
+    "word",
+    [
+        "pneumonoultramicroscopicsilicovolcanoconiosis",
+        "Stratford-upon-Avon-and-Warwick-District-Council-Joint",
+        "SCHOOL_IMPROVEMENT_PARTNERSHIP_BOARD_MINUTES",
+        "north_east_derbyshire_children_and_families_plan",
+    ],
+)
+def test_long_words_and_joined_words_are_not_taken_for_tokens(word):
+    assert redact(f"See {word}.") == f"See {word}."
