@@ -89,7 +89,7 @@ def read_email(raw):
 
 
 def _read(raw):
-    message = email.message_from_bytes(raw, policy=email.policy.default)
+    message = email.message_from_bytes(raw, policy=saved_emails.reading_policy())
     name, address = parseaddr(_header(message, "From"))
     arrival = ArrivedEmail(
         kind="reply",

@@ -1,7 +1,12 @@
 """What an arrived email is, read without the database: replies, bounces in the formats
 servers send, and automatic replies."""
 
+from dataclasses import asdict
+from email import policy
+from pathlib import Path
+
 from consult.inbox.reading import read_email
+from consult.record import saved_emails
 from tests.inbox.emails import fixture, outlook_reply
 
 OURS = "<consult.12.5f1d3a9c0b1e2d3f4a5b@council.example>"
@@ -58,3 +63,14 @@ def test_an_email_with_broken_headers_is_read_as_far_as_it_goes():
     email = read_email(b"From: =?utf-8?q?broken\nSubject: =?x?q?y?=\n\nHello")
     assert email.kind == "reply"
     assert email.words == "Hello"
+
+
+def test_each_header_parsed_once_reads_every_email_as_the_default_policy_does(monkeypatch):
+    """saved_emails.reading_policy keeps one email's parsed headers; the email package's
+    default policy, which parses them on every read, must read the same from each."""
+    folders = [Path(__file__).parent / "emails", Path(__file__).parents[1] / "record" / "emails"]
+    raws = [path.read_bytes() for folder in folders for path in sorted(folder.glob("*.eml"))]
+    assert len(raws) >= 7
+    kept = [asdict(read_email(raw)) for raw in raws]
+    monkeypatch.setattr(saved_emails, "reading_policy", lambda: policy.default)
+    assert [asdict(read_email(raw)) for raw in raws] == kept
