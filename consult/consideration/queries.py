@@ -4,10 +4,14 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from sqlalchemy import and_, func, select
+from sqlalchemy.orm import aliased
 
+from consult.consideration import schedule
 from consult.consideration.models import Point, Theme, point_themes
 from consult.directory.models import Organisation, Sector
 from consult.extensions import db
+from consult.files.models import StoredFile
+from consult.publish.models import LetterCheck
 from consult.requests.models import Request
 from consult.respond.models import Response
 
@@ -57,6 +61,15 @@ def fetch_request_points(request_id):
 
 
 @dataclass
+class SchedulePoint:
+    kind: str
+    # For a quote from a letter, the officer's extra words for that letter are taken out.
+    quote: str
+    # "letter" or "page" when the officer left out the letter, or the page it came from.
+    left_out: str = ""
+
+
+@dataclass
 class ScheduleEntry:
     """One partner's points under one theme."""
 
@@ -65,7 +78,7 @@ class ScheduleEntry:
     request_id: int
     publication: str
     responder_name: str
-    points: list = field(default_factory=list)  # (kind, quote)
+    points: list[SchedulePoint] = field(default_factory=list)
 
 
 @dataclass
@@ -80,10 +93,12 @@ class ScheduleTheme:
 
 def fetch_schedule(consultation_id):
     """The schedule of responses: each theme with its council response, and under it each
-    partner's points, by organisation. Two queries."""
+    partner's points, by organisation. Two queries (and, for a letter with pages left out,
+    a reading of the letter to tell which page a quote came from)."""
     themes = db.session.scalars(
         select(Theme).where(Theme.consultation_id == consultation_id).order_by(Theme.name)
     ).all()
+    quoted = aliased(Response)
     rows = db.session.execute(
         select(
             point_themes.c.theme_id,
@@ -94,6 +109,9 @@ def fetch_schedule(consultation_id):
             Sector.name,
             Response.publication,
             Response.responder_name,
+            Point.source,
+            LetterCheck,
+            StoredFile,
         )
         .join(Point, Point.id == point_themes.c.point_id)
         .join(Request, Request.id == Point.request_id)
@@ -104,17 +122,36 @@ def fetch_schedule(consultation_id):
             Response,
             and_(Response.request_id == Request.id, Response.version == Request.response_version),
         )
+        # The officer's check of the letter of the version the quote is from.
+        .join(quoted, quoted.id == Point.response_id)
+        .outerjoin(StoredFile, StoredFile.id == quoted.letter_file_id)
+        .outerjoin(LetterCheck, LetterCheck.stored_file_id == quoted.letter_file_id)
         .where(Point.consultation_id == consultation_id)
         .order_by(Organisation.name, Point.id)
     ).all()
     entries = defaultdict(dict)
-    for theme_id, kind, quote, request_id, organisation, sector, publication, name in rows:
+    for (
+        theme_id,
+        kind,
+        quote,
+        request_id,
+        organisation,
+        sector,
+        publication,
+        name,
+        source,
+        check,
+        letter,
+    ) in rows:
         entry = entries[theme_id].get(request_id)
         if entry is None:
             entry = entries[theme_id][request_id] = ScheduleEntry(
                 organisation, sector, request_id, publication, name
             )
-        entry.points.append((kind, quote))
+        left_out = ""
+        if source == "letter" and check is not None:
+            quote, left_out = schedule.letter_checked(quote, check, letter)
+        entry.points.append(SchedulePoint(kind, quote, left_out))
     return [
         ScheduleTheme(theme, list(entries[theme.id].values()))
         for theme in themes

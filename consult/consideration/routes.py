@@ -24,9 +24,7 @@ from consult.consideration.models import Point, SuggestionRun, Theme
 from consult.consideration.services import ConsiderationError
 from consult.consultations.models import Consultation
 from consult.extensions import db
-from consult.files.services import kind_of, stored_path
 from consult.paging import as_id
-from consult.redaction import letters
 from consult.requests.models import Request
 from consult.respond.models import Response as Reply
 
@@ -48,17 +46,6 @@ def _current_reply(request):
             Reply.request_id == request.id, Reply.version == request.response_version
         )
     )
-
-
-def reply_texts(reply):
-    """The words of a reply an officer can quote: its comments and its letter's text (with
-    email addresses, phone numbers and links already taken out)."""
-    texts = {"comments": reply.comments or ""}
-    letter = reply.letter_file
-    if letter is not None and letter.erased_at is None and kind_of(letter) in ("pdf", "docx"):
-        examined = letters.examine(stored_path(letter), kind_of(letter))
-        texts["letter"] = examined.text
-    return texts
 
 
 def _theme_choices(consultation):
@@ -161,7 +148,7 @@ def merge_themes(consultation_id):
 
 def _reply_page(request, reply, form, status=200):
     consultation = request.consultation
-    texts = reply_texts(reply)
+    texts = services.reply_texts(reply)
     passages = [
         (f"{source}-{number}", source, text)
         for source, whole in texts.items()
@@ -211,7 +198,7 @@ def mark_point(request_id):
     form = PointForm()
     if not form.validate_on_submit():
         return _reply_page(request, reply, form, 400)
-    texts = reply_texts(reply)
+    texts = services.reply_texts(reply)
     quote = (form.quote.data or "").strip()
     if not quote and form.paragraph.data:
         source, _, number = form.paragraph.data.partition("-")

@@ -3,10 +3,13 @@ what they said | the council's response | the change made.
 
 What is published (the Word file, the annex's section) follows the annex's rules: a
 partner who asked not to be published is left out, quotes are redacted (email addresses,
-phone numbers, links of ours, a withheld name). The staff page shows every point and
-marks those that will not be published.
+phone numbers, links of ours, a withheld name). A quote from a letter follows the officer's
+check of that letter too: the words the officer took out are taken out of the quote, and
+the quote is left out with the letter, or with the page of it that the officer left out.
+The staff page shows every point and marks those that will not be published.
 """
 
+import functools
 import io
 from dataclasses import dataclass, field
 
@@ -16,6 +19,8 @@ from docx.oxml.ns import qn
 
 from consult import redaction
 from consult.consideration.models import POINT_KIND_NAMES
+from consult.files.services import kind_of, stored_path
+from consult.redaction import letters
 
 HEADINGS = ("Theme", "What partners said", "The council's response", "Change made")
 
@@ -26,7 +31,7 @@ class PartnerRow:
     sector: str
     request_id: int
     publication: str
-    said: list = field(default_factory=list)  # (theme, kind, quote)
+    said: list = field(default_factory=list)  # (theme, SchedulePoint)
 
 
 def by_partner(themes):
@@ -39,13 +44,56 @@ def by_partner(themes):
                 row = partners[entry.request_id] = PartnerRow(
                     entry.organisation, entry.sector, entry.request_id, entry.publication
                 )
-            row.said += [(item.theme, kind, quote) for kind, quote in entry.points]
+            row.said += [(item.theme, point) for point in entry.points]
     return sorted(partners.values(), key=lambda row: row.organisation)
+
+
+def _squeezed(text):
+    return " ".join((text or "").split()).casefold()
+
+
+# A stored file never changes (it is kept under a name of its own), so its pages' words
+# are read once per process.
+@functools.lru_cache(maxsize=64)
+def _page_texts(path):
+    examined = letters.examine(path, "pdf")
+    return [(page.number, _squeezed(redaction.redact(page.text))) for page in examined.pages]
+
+
+def page_of(quote, letter):
+    """The page of the PDF ``letter`` (a stored file) that holds ``quote``, or None when no
+    one page does (a Word letter has no pages; a quote may run over two)."""
+    if letter is None or letter.erased_at is not None or kind_of(letter) != "pdf":
+        return None
+    wanted = _squeezed(quote)
+    # The page's words redacted as the letter's text offered for marking was, so a marker
+    # such as "[phone number removed]" is found where the page had the number.
+    for number, text in _page_texts(str(stored_path(letter))):
+        if wanted and wanted in text:
+            return number
+    return None
+
+
+def letter_checked(quote, check, letter):
+    """``quote``, from the letter ``letter``, as the officer's ``check`` of that letter
+    (a LetterCheck) allows: (the quote with the check's words taken out, "letter" or "page"
+    when it is left out with the letter or its page, else "")."""
+    redacted = redaction.redact(quote, words=check.word_list)
+    if check.left_out:
+        return redacted, "letter"
+    pages = check.page_numbers
+    if pages:
+        # Which page it came from cannot always be told; then it is left out, to be safe.
+        page = page_of(quote, letter)
+        if page is None or page in pages:
+            return redacted, "page"
+    return redacted, ""
 
 
 def published(themes):
     """The schedule as it may be published: (theme, [(organisation, [(kind, quote)])])
-    with partners who declined publication left out and every quote redacted."""
+    with partners who declined publication left out, quotes from letters (or pages of
+    them) the officer left out left out, and every quote redacted."""
     hosts = redaction.service_hosts()
     result = []
     for item in themes:
@@ -58,18 +106,16 @@ def published(themes):
                 if entry.publication == "publish_without_name" and entry.responder_name
                 else []
             )
-            entries.append(
+            points = [
                 (
-                    entry.organisation,
-                    [
-                        (
-                            POINT_KIND_NAMES[kind],
-                            redaction.redact(quote, names=names, service_hosts=hosts),
-                        )
-                        for kind, quote in entry.points
-                    ],
+                    POINT_KIND_NAMES[point.kind],
+                    redaction.redact(point.quote, names=names, service_hosts=hosts),
                 )
-            )
+                for point in entry.points
+                if not point.left_out
+            ]
+            if points:
+                entries.append((entry.organisation, points))
         if entries:
             result.append((item.theme, entries))
     return result

@@ -21,6 +21,9 @@ from consult.consideration.suggestions import suggest_themes
 from consult.db import utcnow
 from consult.directory.models import Organisation
 from consult.extensions import db
+from consult.files.models import StoredFile
+from consult.files.services import kind_of, stored_path
+from consult.redaction import letters
 from consult.requests import partner_emails
 from consult.requests.models import RecipientLink, Request
 from consult.respond.models import Response
@@ -48,6 +51,21 @@ def paragraphs(text):
         for block in re.split(r"\n\s*\n", (text or "").replace("\r\n", "\n"))
         if block.strip()
     ]
+
+
+def texts_of(comments, letter):
+    """The words of a reply an officer can quote, by source: its ``comments`` and the text
+    of ``letter`` (its stored file, or None), with email addresses, phone numbers and
+    links already taken out."""
+    texts = {"comments": comments or ""}
+    if letter is not None and letter.erased_at is None and kind_of(letter) in ("pdf", "docx"):
+        texts["letter"] = letters.examine(stored_path(letter), kind_of(letter)).text
+    return texts
+
+
+def reply_texts(reply):
+    """The words of ``reply`` (a version of a reply) an officer can quote."""
+    return texts_of(reply.comments, reply.letter_file)
 
 
 def quote_in(quote, texts):
@@ -134,8 +152,14 @@ def change_point(point, *, kind, themes, by):
 
 
 def remove_point(point, *, by):
+    # The audit trail is chained and kept for good, so it holds no words of the partner's
+    # that retention would have to erase: the point's id and its themes' names only.
     audit.record(
-        "point removed", user=by, request=point.request, point_id=point.id, quote=point.quote
+        "point removed",
+        user=by,
+        request=point.request,
+        point_id=point.id,
+        themes=[theme.name for theme in point.themes],
     )
     db.session.delete(point)
 
@@ -278,15 +302,17 @@ def claim_suggestions(run_id):
 
 
 def _passages(consultation_id):
-    """The unmarked paragraphs of every current reply and the points without a theme, as
-    (request id, organisation, text); and the texts already filed under each theme."""
+    """The unmarked paragraphs of every current reply, its letter's as well as its
+    comments', and the points without a theme, as (request id, organisation, text); and
+    the texts already filed under each theme."""
     rows = db.session.execute(
-        select(Request.id, Organisation.name, Response.comments)
+        select(Request.id, Organisation.name, Response.comments, StoredFile)
         .join(Organisation, Organisation.id == Request.organisation_id)
         .join(
             Response,
             and_(Response.request_id == Request.id, Response.version == Request.response_version),
         )
+        .outerjoin(StoredFile, StoredFile.id == Response.letter_file_id)
         .where(Request.consultation_id == consultation_id)
         .order_by(Organisation.name)
     ).all()
@@ -297,7 +323,7 @@ def _passages(consultation_id):
     ).all()
     quoted = {}
     themed = {}
-    organisations = {request_id: name for request_id, name, _comments in rows}
+    organisations = {request_id: name for request_id, name, _comments, _letter in rows}
     passages = []
     for point in points:
         quoted.setdefault(point.request_id, []).append(_squeezed(point.quote).casefold())
@@ -307,9 +333,10 @@ def _passages(consultation_id):
             passages.append(
                 (point.request_id, organisations.get(point.request_id, ""), point.quote)
             )
-    for request_id, organisation, comments in rows:
+    for request_id, organisation, comments, letter in rows:
         marked = quoted.get(request_id, [])
-        for paragraph in paragraphs(comments):
+        texts = texts_of(comments, letter).values()
+        for paragraph in (paragraph for text in texts for paragraph in paragraphs(text)):
             squeezed = _squeezed(paragraph).casefold()
             if not any(quote in squeezed or squeezed in quote for quote in marked):
                 passages.append((request_id, organisation, paragraph))
