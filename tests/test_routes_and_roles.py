@@ -127,6 +127,18 @@ ROUTES = {
     ("consultations.prefer_option", "POST"): (lambda s: {"option_id": s.option.id}, OFFICERS),
     ("consultations.move_option", "POST"): (lambda s: {"option_id": s.option.id}, OFFICERS),
     ("consultations.remove_option", "POST"): (lambda s: {"option_id": s.option.id}, OFFICERS),
+    # Removals ask first: GET is the "Are you sure?" page.
+    ("consultations.remove_option", "GET"): (lambda s: {"option_id": s.option.id}, OFFICERS),
+    ("consultations.remove_criterion", "GET"): (
+        lambda s: {"criterion_id": s.criterion.id},
+        OFFICERS,
+    ),
+    ("directory.remove_contact", "GET"): (lambda s: {"contact_id": s.link.contact_id}, OFFICERS),
+    ("recipients.remove_recipient", "GET"): (
+        lambda s: {"consultation_id": s.consultation.id, "request_id": s.request.id},
+        OFFICERS,
+    ),
+    ("recipients.remove_recipient_contact", "GET"): (lambda s: {"link_id": s.link.id}, OFFICERS),
     ("consultations.appraisal", "GET"): (
         lambda s: {"consultation_id": s.consultation.id},
         OFFICERS,

@@ -14,6 +14,7 @@ from flask import current_app
 from sqlalchemy import select
 
 from consult.consultations.models import Consultation, Criterion, Document, Option, Score
+from consult.consultations.ranking import shared_ranks
 from consult.extensions import db
 
 # Issued consultations whose papers one process keeps (a council has tens a year open).
@@ -47,6 +48,11 @@ class Papers:
     def ranked(self):
         """The options by appraisal total, highest first (ties in the officer's order)."""
         return tuple(sorted(self.options, key=lambda option: -option.total))
+
+    @property
+    def ranks(self):
+        """The rank of each of ``ranked``, "=2" where totals are equal."""
+        return tuple(shared_ranks(option.total for option in self.ranked))
 
     @property
     def preferred(self):

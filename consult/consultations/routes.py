@@ -21,6 +21,7 @@ from consult.consultations.forms import (
 )
 from consult.consultations.letters import MERGE_FIELDS, STARTER_LETTER
 from consult.consultations.models import Consultation, Criterion, Document, Option
+from consult.consultations.ranking import shared_ranks
 from consult.consultations.readiness import readiness_problems
 from consult.dates import london
 from consult.db import utcnow
@@ -275,15 +276,30 @@ def move_option(option):
     return _back_to_options(option)
 
 
-@bp.route("/options/<int:option_id>/remove", methods=["POST"])
+@bp.route("/options/<int:option_id>/remove", methods=["GET", "POST"])
 @officers_only
 @_option
 def remove_option(option):
+    """Asks first (GOV.UK's confirmation page); removes on "Yes, remove"."""
     if ConfirmForm().validate_on_submit():
         services.remove_option(option)
         db.session.commit()
         flash(f"{option.name} is removed.", "success")
-    return _back_to_options(option)
+        return _back_to_options(option)
+    consequences = []
+    if option.scores:
+        consequences.append("Its scores in the appraisal are removed too.")
+    if option.is_preferred:
+        consequences.append(
+            "It is the preferred option: mark another option as preferred before you issue."
+        )
+    return render_template(
+        "confirm_removal.html",
+        thing=f"the option {option.name}",
+        caption=option.consultation.title,
+        consequences=consequences,
+        back=url_for("consultations.options", consultation_id=option.consultation_id),
+    )
 
 
 # --- The appraisal ---------------------------------------------------------------------------
@@ -310,6 +326,7 @@ def appraisal(consultation):
         flash(f"{criterion_form.name.data.strip()} is added.", "success")
         return redirect(url_for("consultations.appraisal", consultation_id=consultation.id))
     failed = bool(score_errors or criterion_form.errors)
+    ranking = queries.fetch_option_ranking(consultation.id)
     return render_template(
         "consultations/appraisal.html",
         consultation=consultation,
@@ -318,7 +335,8 @@ def appraisal(consultation):
         scores=queries.fetch_scores(consultation.id),
         entered={f"score-{o}-{c}": v for (o, c), v in entered.items()} if failed else None,
         score_errors=score_errors,
-        ranking=queries.fetch_option_ranking(consultation.id),
+        ranking=ranking,
+        ranks=shared_ranks(total for _option, total in ranking),
     ), 400 if failed else 200
 
 
@@ -386,15 +404,23 @@ def move_criterion(criterion):
     return _back_to_appraisal(criterion)
 
 
-@bp.route("/criteria/<int:criterion_id>/remove", methods=["POST"])
+@bp.route("/criteria/<int:criterion_id>/remove", methods=["GET", "POST"])
 @officers_only
 @_criterion
 def remove_criterion(criterion):
+    """Asks first (GOV.UK's confirmation page); removes on "Yes, remove"."""
     if ConfirmForm().validate_on_submit():
         services.remove_criterion(criterion)
         db.session.commit()
         flash(f"{criterion.name} and its scores are removed.", "success")
-    return _back_to_appraisal(criterion)
+        return _back_to_appraisal(criterion)
+    return render_template(
+        "confirm_removal.html",
+        thing=f"the criterion {criterion.name}",
+        caption=criterion.consultation.title,
+        consequences=["Every option's score on it is removed too."],
+        back=url_for("consultations.appraisal", consultation_id=criterion.consultation_id),
+    )
 
 
 # --- The letter ------------------------------------------------------------------------------

@@ -217,20 +217,33 @@ def edit_contact(contact_id):
     ), 400 if form.errors else 200
 
 
-@bp.route("/contacts/<int:contact_id>/remove", methods=["POST"])
+@bp.route("/contacts/<int:contact_id>/remove", methods=["GET", "POST"])
 @officers_only
 def remove_contact(contact_id):
+    """Asks first (GOV.UK's confirmation page); removes on "Yes, remove"."""
     contact = db.session.get(Contact, contact_id) or abort(404)
     organisation_id = contact.organisation_id
+    back = url_for("directory.organisation", organisation_id=organisation_id)
     if ConfirmForm().validate_on_submit():
+        name = contact.name
         try:
             services.remove_contact(contact, by=current_user)
             db.session.commit()
-            flash("The contact is removed.", "success")
+            flash(f"{name} is removed.", "success")
         except services.DirectoryError as error:
             db.session.rollback()
             flash(str(error), "info")
-    return redirect(url_for("directory.organisation", organisation_id=organisation_id))
+        return redirect(back)
+    if (reason := services.why_contact_stays(contact)) is not None:
+        flash(reason, "info")
+        return redirect(back)
+    return render_template(
+        "confirm_removal.html",
+        thing=f"{contact.name} from {contact.organisation.name}",
+        caption="The partner directory",
+        consequences=["They are taken out of the partner directory. This cannot be undone."],
+        back=back,
+    )
 
 
 @bp.route("/sectors")

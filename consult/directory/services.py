@@ -125,14 +125,23 @@ def update_contact(contact, *, name, role="", email=None, phone="", by=None):
     return contact
 
 
-def remove_contact(contact, *, by=None):
-    """Remove a contact who has never been sent a request; others are kept for the record."""
+def why_contact_stays(contact):
+    """Why a contact cannot be removed, as a sentence for the officer; None if they can.
 
+    A contact who is a recipient of any consultation, even a draft's, stays on record.
+    """
     if db.session.scalar(select(RecipientLink.id).where(RecipientLink.contact_id == contact.id)):
-        raise DirectoryError(
+        return (
             f"{contact.name} has been sent requests, so stays on record. Edit the contact "
             "instead, or archive the organisation."
         )
+    return None
+
+
+def remove_contact(contact, *, by=None):
+    """Remove a contact who has never been sent a request; others are kept for the record."""
+    if (reason := why_contact_stays(contact)) is not None:
+        raise DirectoryError(reason)
     audit.record("contact removed", user=by, contact_id=contact.id)
     db.session.delete(contact)
     db.session.flush()

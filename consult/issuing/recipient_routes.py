@@ -201,16 +201,18 @@ def pick_people(consultation_id):
 
 
 @bp.route(
-    "/consultations/<int:consultation_id>/recipients/<int:request_id>/remove", methods=["POST"]
+    "/consultations/<int:consultation_id>/recipients/<int:request_id>/remove",
+    methods=["GET", "POST"],
 )
 @officers_only
 def remove_recipient(consultation_id, request_id):
+    """Asks first (GOV.UK's confirmation page); removes on "Yes, remove"."""
     consultation = db.get_or_404(Consultation, consultation_id)
     request_ = db.get_or_404(Request, request_id)
     if request_.consultation_id != consultation.id:
         abort(404)
+    name = request_.organisation.name
     if RemoveRecipientForm().validate_on_submit():
-        name = request_.organisation.name
         try:
             services.remove_recipient(request_)
             db.session.commit()
@@ -218,16 +220,30 @@ def remove_recipient(consultation_id, request_id):
         except services.IssuingError as error:
             db.session.rollback()
             flash(str(error), "info")
-    return _back_to_recipients(consultation)
+        return _back_to_recipients(consultation)
+    if (back := _draft_or_back(consultation)) is not None:
+        return back
+    people = len(request_.links)
+    return render_template(
+        "confirm_removal.html",
+        thing=f"{name} from the recipients",
+        caption=consultation.title,
+        consequences=[
+            f"{name} and its {people} {'person' if people == 1 else 'people'} will not be sent "
+            "the letter. You can add them again while the consultation is a draft."
+        ],
+        back=url_for("recipients.index", consultation_id=consultation.id),
+    )
 
 
-@bp.route("/links/<int:link_id>/remove", methods=["POST"])
+@bp.route("/links/<int:link_id>/remove", methods=["GET", "POST"])
 @officers_only
 def remove_recipient_contact(link_id):
+    """Asks first (GOV.UK's confirmation page); removes on "Yes, remove"."""
     link = db.get_or_404(RecipientLink, link_id)
     consultation = link.request.consultation
+    name = link.contact.name
     if RemoveRecipientForm().validate_on_submit():
-        name = link.contact.name
         try:
             services.remove_recipient_contact(link)
             db.session.commit()
@@ -235,7 +251,20 @@ def remove_recipient_contact(link_id):
         except services.IssuingError as error:
             db.session.rollback()
             flash(str(error), "info")
-    return _back_to_recipients(consultation)
+        return _back_to_recipients(consultation)
+    if (back := _draft_or_back(consultation)) is not None:
+        return back
+    organisation = link.request.organisation.name
+    consequences = [f"{name} at {organisation} will not be sent the letter."]
+    if len(link.request.links) == 1:
+        consequences.append(f"Nobody else at {organisation} is a recipient, so it goes too.")
+    return render_template(
+        "confirm_removal.html",
+        thing=f"{name} from the recipients",
+        caption=consultation.title,
+        consequences=consequences,
+        back=url_for("recipients.index", consultation_id=consultation.id),
+    )
 
 
 @bp.route("/consultations/<int:consultation_id>/preview")
