@@ -19,7 +19,7 @@ from sqlalchemy import and_, delete, select, update
 
 from consult.addresses import AddressError, normalise_email
 from consult.audit import services as audit
-from consult.consideration.models import Point
+from consult.consideration.models import Point, SuggestionRun
 from consult.consultations.models import Consultation
 from consult.correspondence.models import Message
 from consult.directory.models import Contact, Organisation
@@ -221,6 +221,10 @@ def erase_consultation(consultation, *, now, by=None):
         )
         .values(quote=ERASED)
     )
+    # Suggested themes keep copies of the replies' paragraphs; they can be worked out again.
+    db.session.execute(
+        delete(SuggestionRun).where(SuggestionRun.consultation_id == consultation.id)
+    )
     db.session.execute(delete(ResponseDraft).where(ResponseDraft.request_id.in_(request_ids)))
     link_ids = select(RecipientLink.id).where(RecipientLink.request_id.in_(request_ids))
     db.session.execute(
@@ -393,6 +397,35 @@ def export_person(record, *, by=None):
     return buffer.getvalue()
 
 
+def _erase_from_suggestions(record, names):
+    """The person's name out of the copies of their replies' paragraphs that suggested
+    themes keep."""
+    request_ids = {response.request_id for response in record.responses}
+    if not request_ids:
+        return
+    ordered = sorted(names, key=len, reverse=True)
+    for run in db.session.scalars(
+        select(SuggestionRun).where(
+            SuggestionRun.consultation_id.in_(
+                select(Request.consultation_id).where(Request.id.in_(request_ids))
+            )
+        )
+    ):
+        # A new list, so SQLAlchemy sees the JSON change.
+        run.suggestions = [
+            {
+                **suggestion,
+                "passages": [
+                    {**passage, "text": redact(passage["text"], names=ordered)}
+                    if passage.get("request_id") in request_ids
+                    else passage
+                    for passage in suggestion.get("passages", [])
+                ],
+            }
+            for suggestion in run.suggestions or []
+        ]
+
+
 def erase_person(record, *, now, by=None):
     """Replace one person's details with a marker everywhere; stances and counts stay."""
     names = {contact.name for contact in record.contacts}
@@ -411,6 +444,7 @@ def erase_person(record, *, now, by=None):
     response_ids = [response.id for response in record.responses]
     for point in db.session.scalars(select(Point).where(Point.response_id.in_(response_ids))):
         point.quote = redact(point.quote, names=sorted(names, key=len, reverse=True))
+    _erase_from_suggestions(record, names)
     for draft in record.drafts:
         draft.responder_name, draft.responder_role = "", ""
         draft.comments = redact(draft.comments, names=sorted(names))
