@@ -1,15 +1,17 @@
 """`flask consult ...`: commands for people who run Consult."""
 
 import os
+import re
 import signal
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import click
 from flask import current_app
 from flask.cli import with_appcontext
-from werkzeug.serving import run_simple
+from werkzeug.serving import WSGIRequestHandler, make_server
 
 from consult.extensions import db
 from consult.redaction import letters
@@ -189,6 +191,23 @@ def verify_audit_command():
     click.echo(verdict.message)
 
 
+# The worker says "celery@<host> ready." once it takes tasks, after its banner. From then
+# on only its warnings and errors are passed on (a log line starts "[<time>: INFO/...]"):
+# beat's sweeps, every 30 seconds, would bury the address.
+_WORKER_READY = re.compile(r"\bready\.$")
+_WORKER_INFO = re.compile(r"^\[[^\]]*: (DEBUG|INFO)/")
+WORKER_START_SECONDS = 60
+
+
+class PageRequestHandler(WSGIRequestHandler):
+    """The development server's request handler, logging one line for each page and
+    none for the stylesheets, scripts and images a page asks for under /static/."""
+
+    def log_request(self, code="-", size="-"):
+        if not self.path.startswith("/static/"):
+            super().log_request(code, size)
+
+
 @consult_cli.command("serve")
 @click.option("--port", default=lambda: int(os.environ.get("PORT", 5000)), type=int)
 @click.option("--host", default="127.0.0.1")
@@ -196,10 +215,40 @@ def verify_audit_command():
 def serve_command(port, host):
     """Run the web app with a Celery worker and beat beside it (development).
 
-    One Ctrl-C stops all three.
+    The address and the demo sign-ins come last, once the worker is ready; after them, a
+    line for each page opened and the worker's warnings and errors. One Ctrl-C stops all
+    three.
     """
-    from consult.demo.loader import DEMO_PASSWORD, DEMO_USERS
+    app = current_app._get_current_object()
+    try:
+        # make_server, not run_simple: the address is printed after the worker's banner,
+        # and the socket is open by then, so the address answers as soon as it is read.
+        server = make_server(host, port, app, threaded=True, request_handler=PageRequestHandler)
+    except OSError as error:
+        raise click.ClickException(
+            f"Port {port} is not free ({error.strerror}): try PORT=8000 make run"
+        ) from None
+    worker, worker_ready = _start_worker()
+    # Stopped by a signal rather than Ctrl-C (a terminal closing, `kill`), it still stops
+    # the worker and beat on its way out.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    signal.signal(signal.SIGHUP, lambda *_: sys.exit(0))
+    try:
+        worker_ready.wait(timeout=WORKER_START_SECONDS)
+        _print_welcome(port, worker_is_running=worker.poll() is None)
+        server.serve_forever()  # returns on Ctrl-C
+    finally:
+        server.server_close()
+        worker.terminate()  # its warm shutdown stops the pool and beat
+        try:
+            worker.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            os.killpg(worker.pid, signal.SIGKILL)
 
+
+def _start_worker():
+    """Start the worker with beat, its log passed through to ours. Returns the process and
+    an event set when the worker says it is ready (or stops)."""
     worker = subprocess.Popen(
         [
             sys.executable,
@@ -214,15 +263,45 @@ def serve_command(port, host):
             "--without-gossip",
             "--without-mingle",
         ],
+        stderr=subprocess.PIPE,
+        text=True,
         start_new_session=True,
     )
+    ready = threading.Event()
+
+    def pass_log_through():
+        for line in worker.stderr:
+            if not (ready.is_set() and _WORKER_INFO.match(line)):
+                sys.stderr.write(line)
+                sys.stderr.flush()
+            if _WORKER_READY.search(line.rstrip()):
+                ready.set()
+        ready.set()
+
+    threading.Thread(target=pass_log_through, daemon=True).start()
+    return worker, ready
+
+
+def _print_welcome(port, worker_is_running):
+    from consult.demo.loader import DEMO_PASSWORD, DEMO_USERS
+
+    address = f"http://localhost:{port}"
     click.echo("")
-    click.secho(f"Consult is running at http://localhost:{port}/", bold=True)
-    click.echo("Sign in as any of these (password: " + DEMO_PASSWORD + "):")
+    if not worker_is_running:
+        click.secho(
+            "The worker and beat stopped (their messages are above): pages open, but no "
+            "email is sent and nothing runs on a schedule.",
+            fg="red",
+        )
+    click.secho(f"Consult is running at {address}/", bold=True)
+    click.echo(f"Sign in as any of these (password: {DEMO_PASSWORD}):")
     for email, _name, role in DEMO_USERS:
         click.echo(f"  {role:<9} {email}")
     if current_app.config["MAIL_BACKEND"] == "mailbox":
-        click.echo(f"Emails are kept, not sent: read them at http://localhost:{port}/mailbox/")
+        click.echo(
+            f"Emails are kept, not sent: read them at {address}/mailbox/ "
+            "(signed in as the officer or admin)"
+        )
     if not letters.can_read_scans():
         click.echo(
             "Tesseract is not installed, so scanned letters cannot be checked and are left "
@@ -230,16 +309,3 @@ def serve_command(port, host):
         )
     click.echo("Press Ctrl-C to stop the web app, the worker and beat.")
     click.echo("")
-    # Stopped by a signal rather than Ctrl-C (a terminal closing, `kill`), it still stops
-    # the worker and beat on its way out.
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
-    signal.signal(signal.SIGHUP, lambda *_: sys.exit(0))
-    try:
-        # Not app.run(): Flask ignores that when started from its own command line.
-        run_simple(host, port, current_app._get_current_object(), threaded=True)
-    finally:
-        os.killpg(worker.pid, signal.SIGTERM)
-        try:
-            worker.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            os.killpg(worker.pid, signal.SIGKILL)
