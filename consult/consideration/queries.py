@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import and_, func, select
 from sqlalchemy.orm import aliased
 
+from consult import redaction
 from consult.consideration import schedule
 from consult.consideration.models import Point, Theme, point_themes
 from consult.directory.models import Organisation, Sector
@@ -91,15 +92,10 @@ class ScheduleTheme:
         return len(self.entries)
 
 
-def fetch_schedule(consultation_id):
-    """The schedule of responses: each theme with its council response, and under it each
-    partner's points, by organisation. Two queries (and, for a letter with pages left out,
-    a reading of the letter to tell which page a quote came from)."""
-    themes = db.session.scalars(
-        select(Theme).where(Theme.consultation_id == consultation_id).order_by(Theme.name)
-    ).all()
+def _points_query(consultation_id):
+    """Each point filed under a theme, with what the schedule needs to publish it."""
     quoted = aliased(Response)
-    rows = db.session.execute(
+    return (
         select(
             point_themes.c.theme_id,
             Point.kind,
@@ -127,7 +123,18 @@ def fetch_schedule(consultation_id):
         .outerjoin(StoredFile, StoredFile.id == quoted.letter_file_id)
         .outerjoin(LetterCheck, LetterCheck.stored_file_id == quoted.letter_file_id)
         .where(Point.consultation_id == consultation_id)
-        .order_by(Organisation.name, Point.id)
+    )
+
+
+def fetch_schedule(consultation_id):
+    """The schedule of responses: each theme with its council response, and under it each
+    partner's points, by organisation. Two queries (and, for a letter with pages left out,
+    a reading of the letter to tell which page a quote came from)."""
+    themes = db.session.scalars(
+        select(Theme).where(Theme.consultation_id == consultation_id).order_by(Theme.name)
+    ).all()
+    rows = db.session.execute(
+        _points_query(consultation_id).order_by(Organisation.name, Point.id)
     ).all()
     entries = defaultdict(dict)
     for (
@@ -183,3 +190,50 @@ def fetch_themes_by_sector(consultation_id):
     themes = sorted({theme for theme, _sector in counts})
     sectors = sorted({sector for _theme, sector in counts})
     return themes, sectors, counts
+
+
+@dataclass
+class Condition:
+    """One organisation's condition under a theme, its quote redacted as published."""
+
+    organisation: str
+    quote: str
+    publication: str
+    left_out: str = ""  # as SchedulePoint.left_out
+
+
+def fetch_theme_conditions(consultation_id):
+    """The conditions partners set, by theme name: each organisation with its condition's
+    quote, redacted by the schedule's published rules. Staff see those who declined
+    publication too, marked by ``publication``. One query."""
+    rows = db.session.execute(
+        _points_query(consultation_id)
+        .add_columns(Theme.name)
+        .join(Theme, Theme.id == point_themes.c.theme_id)
+        .where(Point.kind == "condition")
+        .order_by(Theme.name, Organisation.name, Point.id)
+    ).all()
+    hosts = redaction.service_hosts()
+    conditions = defaultdict(list)
+    for (
+        _theme_id,
+        _kind,
+        quote,
+        _request_id,
+        organisation,
+        _sector,
+        publication,
+        name,
+        source,
+        check,
+        letter,
+        theme,
+    ) in rows:
+        left_out = ""
+        if source == "letter" and check is not None:
+            quote, left_out = schedule.letter_checked(quote, check, letter)
+        quote = schedule.redacted(
+            quote, publication=publication, responder_name=name, service_hosts=hosts
+        )
+        conditions[theme].append(Condition(organisation, quote, publication, left_out))
+    return dict(conditions)

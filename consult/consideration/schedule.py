@@ -90,6 +90,13 @@ def letter_checked(quote, check, letter):
     return redacted, ""
 
 
+def redacted(quote, *, publication, responder_name, service_hosts):
+    """``quote`` as it may be published: email addresses, phone numbers and links of ours
+    taken out, and the writer's name when they asked not to be named."""
+    names = [responder_name] if publication == "publish_without_name" and responder_name else []
+    return redaction.redact(quote, names=names, service_hosts=service_hosts)
+
+
 def published(themes):
     """The schedule as it may be published: (theme, [(organisation, [(kind, quote)])])
     with partners who declined publication left out, quotes from letters (or pages of
@@ -101,15 +108,15 @@ def published(themes):
         for entry in item.entries:
             if entry.publication == "do_not_publish":
                 continue
-            names = (
-                [entry.responder_name]
-                if entry.publication == "publish_without_name" and entry.responder_name
-                else []
-            )
             points = [
                 (
                     POINT_KIND_NAMES[point.kind],
-                    redaction.redact(point.quote, names=names, service_hosts=hosts),
+                    redacted(
+                        point.quote,
+                        publication=entry.publication,
+                        responder_name=entry.responder_name,
+                        service_hosts=hosts,
+                    ),
                 )
                 for point in entry.points
                 if not point.left_out

@@ -62,6 +62,7 @@ def dashboard(consultation_id):
         themes=themes,
         theme_sectors=theme_sectors,
         theme_counts=theme_counts,
+        theme_conditions=consideration.fetch_theme_conditions(consultation.id),
         themes_chart=charts.themes_chart(themes, theme_counts),
     )
 
