@@ -51,6 +51,8 @@ def dashboard(consultation_id):
         stances=STANCES,
         stance_names=STANCE_NAMES,
         stance_chart=charts.stance_chart(tally.overall),
+        sector_chart=charts.sector_chart(tally.sectors),
+        stance_colours=charts.STANCE_COLOURS,
         timeline=charts.timeline(
             replies_by_day,
             start=consultation.issued_at,
