@@ -88,3 +88,43 @@ def test_considering_the_replies_works_without_javascript(
     officer, consultation, request = replied
     sign_in(page_without_javascript, live_server, officer)
     consider(page_without_javascript, live_server, consultation, request)
+
+
+SELECT_WORDS = """
+(words) => {
+  const passages = document.querySelectorAll(".consult-passages .govuk-radios__label");
+  const label = [...passages].find((each) => each.textContent.includes(words));
+  const walker = document.createTreeWalker(label, NodeFilter.SHOW_TEXT);
+  let node = walker.nextNode();
+  while (node && !node.textContent.includes(words)) node = walker.nextNode();
+  const start = node.textContent.indexOf(words);
+  const range = document.createRange();
+  range.setStart(node, start);
+  range.setEnd(node, start + words.length);
+  const selection = window.getSelection();
+  selection.removeAllRanges();
+  selection.addRange(range);
+  label.dispatchEvent(new MouseEvent("mouseup", { bubbles: true }));
+}
+"""
+
+
+def test_words_selected_in_a_passage_fill_the_quote_box(
+    page, live_server, assert_accessible, replied
+):
+    officer, _consultation, request = replied
+    sign_in(page, live_server, officer)
+    page.goto(f"{live_server}/requests/{request.id}/points")
+    assert_accessible(page)
+    words = "a proven record of improving children's services"
+    page.evaluate(SELECT_WORDS, words)
+    quote = page.get_by_label("Or the partner's exact words")
+    expect(quote).to_have_value(words)
+    expect(quote).to_be_focused()
+    page.get_by_label("Condition", exact=True).check()
+    page.get_by_label("A new theme").fill("Proven partner")
+    page.screenshot(path=str(SCREENSHOTS / "quote-picked.png"), full_page=True)
+    page.get_by_role("button", name="Mark the point").click()
+    expect(page.get_by_text("The point is marked.")).to_be_visible()
+    expect(page.get_by_text(f"“{words}”")).to_be_visible()
+    assert_accessible(page)
