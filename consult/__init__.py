@@ -124,7 +124,14 @@ def _share_with_templates(app):
     consultation page counts the emails that arrived (consult/inbox), which itself reads
     consultations, so consult/consultations does not import it; its template calls these."""
     from consult.inbox.queries import count_consultation_arrivals, count_unmatched
+    from consult.issuing import schedule
 
     app.jinja_env.globals.update(
-        arrival_counts=count_consultation_arrivals, unmatched_count=count_unmatched
+        arrival_counts=count_consultation_arrivals,
+        unmatched_count=count_unmatched,
+        # When reminders go (consult/issuing/schedule.py), on the consultation's and each
+        # request's page: reminders read consultations, so consult/consultations does not.
+        planned_reminders=schedule.planned_reminders,
+        next_reminder=schedule.fetch_next_reminder,
+        request_reminders=schedule.fetch_request_reminders,
     )

@@ -1,9 +1,10 @@
 """Reads about consultations."""
 
-from sqlalchemy import case, func, select
+from sqlalchemy import case, false, func, select
 from sqlalchemy.orm import selectinload
 
 from consult.consultations.models import Consultation, Document, Option, Score
+from consult.correspondence.models import Message
 from consult.directory.models import Contact
 from consult.extensions import db
 from consult.requests.models import OUTSTANDING_STATES, RecipientLink, Request
@@ -102,3 +103,37 @@ def count_outstanding_requests(consultation_id):
             Request.consultation_id == consultation_id, Request.status.in_(OUTSTANDING_STATES)
         )
     )
+
+
+def fetch_request_counts(consultation):
+    """An issued consultation's requests counted for its page: issued, replied, declined,
+    still to reply, failed (undeliverable), withdrawn, and replies after the deadline.
+
+    One query, whatever the number of requests.
+    """
+    late = Request.responded_at > consultation.deadline_at if consultation.deadline_at else false()
+    row = db.session.execute(
+        select(
+            func.count(Request.id),
+            func.count(Request.id).filter(Request.status == "responded"),
+            func.count(Request.id).filter(Request.status == "declined"),
+            func.count(Request.id).filter(Request.status.in_(OUTSTANDING_STATES)),
+            func.count(Request.id).filter(Request.status == "failed"),
+            func.count(Request.id).filter(Request.status == "withdrawn"),
+            func.count(Request.id).filter(Request.responded_at.is_not(None), late),
+        ).where(Request.consultation_id == consultation.id, Request.status != "draft")
+    ).one()
+    names = ("issued", "responded", "declined", "outstanding", "failed", "withdrawn", "late")
+    return dict(zip(names, row, strict=True))
+
+
+def fetch_undelivered_counts(consultation_id):
+    """The consultation's emails that could not be delivered (refused by the mail server or
+    bounced later), and how many of them bounced: one query."""
+    failed, bounced = db.session.execute(
+        select(
+            func.count(Message.id),
+            func.count(Message.id).filter(Message.bounced_at.is_not(None)),
+        ).where(Message.consultation_id == consultation_id, Message.status == "failed")
+    ).one()
+    return {"failed": failed, "bounced": bounced}

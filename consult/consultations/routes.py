@@ -80,6 +80,7 @@ def detail(consultation_id):
             can_edit=current_user.role in OFFICERS,
         )
     reader_view = consultation.state == "draft" and current_user.role not in OFFICERS
+    issued = consultation.state != "draft"
     return render_template(
         "consultations/detail.html",
         consultation=consultation,
@@ -87,6 +88,8 @@ def detail(consultation_id):
         problems=problems,
         copy_form=ConfirmForm(),
         ranking=queries.fetch_option_ranking(consultation.id) if reader_view else [],
+        counts=queries.fetch_request_counts(consultation) if issued else None,
+        undelivered=queries.fetch_undelivered_counts(consultation.id) if issued else None,
     )
 
 
@@ -512,13 +515,18 @@ def remove_document(document_id):
 def close(consultation):
     if consultation.state != "open":
         flash("Only an open consultation can be closed.", "info")
-        return redirect(url_for("issuing.send_out", consultation_id=consultation.id))
+        return redirect(url_for("consultations.detail", consultation_id=consultation.id))
     form = CloseForm()
     if form.validate_on_submit():
         services.close(consultation, by=current_user)
         db.session.commit()
-        flash("The consultation is closed. No more reminders will be sent.", "success")
-        return redirect(url_for("issuing.send_out", consultation_id=consultation.id))
+        flash(
+            "The consultation is closed. No more reminders will be sent. "
+            "Next: consider the replies, then build the annex.",
+            "success",
+        )
+        # Its page, which now leads on to considering the replies and the annex.
+        return redirect(url_for("consultations.detail", consultation_id=consultation.id))
     return render_template(
         "consultations/close.html",
         consultation=consultation,

@@ -15,15 +15,18 @@ from sqlalchemy.exc import IntegrityError
 
 from consult import queue
 from consult.auth.access import officers_only, signed_in
+from consult.consultations.letters import LetterError
 from consult.consultations.models import Consultation
 from consult.consultations.readiness import readiness_problems
 from consult.correspondence import queries as correspondence
+from consult.correspondence.emails import HeaderError
+from consult.correspondence.models import LINK_PLACEHOLDER
 from consult.dates import format_datetime, london
 from consult.directory.models import Contact, Organisation
 from consult.extensions import db
 from consult.forms import london_deadline
 from consult.health.services import is_worker_running
-from consult.issuing import queries, services
+from consult.issuing import queries, schedule, services
 from consult.issuing.forms import (
     ChangeDeadlineForm,
     ChooseContactsForm,
@@ -32,6 +35,7 @@ from consult.issuing.forms import (
     ResendLinkForm,
     WithdrawForm,
 )
+from consult.requests import partner_emails
 from consult.requests import queries as requests
 from consult.requests.models import RecipientLink
 
@@ -69,13 +73,49 @@ def issue(consultation_id):
         flash(f"Issued. {invitations} invitations are on their way.", "success")
         return redirect(url_for("issuing.send_out", consultation_id=consultation.id))
     status = 400 if form.is_submitted() else 200
+    recipients, organisations = queries.fetch_recipients_page(
+        consultation.id, page=1, per_page=CHECK_ANSWERS_ORGANISATIONS
+    )
+    letter_link = _first_link_with_email(recipients)
+    letter, letter_problem = _letter_for(letter_link)
     return render_template(
         "issuing/issue.html",
         consultation=consultation,
         form=form,
         problems=[{"text": p.text, "href": _fix_url(consultation, p.part)} for p in problems],
         summary=queries.fetch_issue_summary(consultation.id),
+        recipients=recipients,
+        organisations=organisations,
+        reminders=schedule.planned_reminders(consultation),
+        letter_link=letter_link,
+        letter=letter,
+        letter_problem=letter_problem,
     ), status
+
+
+# The check-answers page lists this many organisations; the rest are on the recipients page.
+CHECK_ANSWERS_ORGANISATIONS = 20
+
+
+def _first_link_with_email(recipients):
+    """The first recipient whose letter the check-answers page shows."""
+    for request_, _organisation, _sector in recipients:
+        for link in request_.links:
+            if link.contact.email:
+                return link
+    return None
+
+
+def _letter_for(link):
+    """(the invitation as ``link`` would get it, or None; the reason it cannot be made)."""
+    if link is None:
+        return None, None
+    try:
+        # The same placeholder the stored invitation holds until the token goes in.
+        link_url = partner_emails.partner_link_url(LINK_PLACEHOLDER)
+        return partner_emails.invitation(link, link_url=link_url), None
+    except (LetterError, HeaderError) as error:
+        return None, str(error)
 
 
 # Where each part of a draft is fixed (the parts of readiness problems).
