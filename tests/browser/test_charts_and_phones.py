@@ -244,8 +244,10 @@ def test_the_dashboard_prints_on_a4_without_the_navigation(page, live_server, co
         assert on_the_dashboard in text
     for on_screen_only in ("Consultations", "Sign out", "Signed in as", "Beta", "Privacy"):
         assert on_screen_only not in text
+    # An A4 sheet is 794 CSS pixels wide: the dashboard's widest table fits it when printed.
     page.emulate_media(media="print")
     page.set_viewport_size({"width": 794, "height": 1123})
+    assert_fits(page, 794)
     page.screenshot(path=str(SCREENSHOTS / "dashboard-print.png"), full_page=True)
 
 
@@ -263,6 +265,16 @@ def test_the_partners_landing_and_overview_fit_a_phone(
     # The table is wider than the phone and scrolls in its own box.
     assert appraisal.evaluate("box => box.scrollWidth > box.clientWidth")
     assert appraisal.get_attribute("tabindex") == "0"
+    # Its caption wraps inside the box instead of running off the phone with the table.
+    caption = appraisal.locator("caption")
+    assert caption.evaluate("caption => caption.getBoundingClientRect().right") <= 305.5
+    # Scrolled sideways, the caption and each option's name stay in view.
+    appraisal.evaluate("box => { box.scrollLeft = 400; }")
+    assert caption.evaluate("caption => caption.getBoundingClientRect().left") >= 14.5
+    option = appraisal.get_by_role("rowheader").first
+    assert option.evaluate("cell => cell.getBoundingClientRect().left") >= 14.5
+    page.screenshot(path=str(SCREENSHOTS / "partner-landing-320-scrolled.png"), full_page=True)
+    appraisal.evaluate("box => { box.scrollLeft = 0; }")
     assert_accessible(page)
     screenshots(page, "partner-landing")
 
