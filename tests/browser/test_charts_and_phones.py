@@ -13,6 +13,7 @@ from playwright.sync_api import expect
 from pypdf import PdfReader
 from sqlalchemy import select
 
+from consult.consideration import services as consideration
 from consult.consultations import services as consultations
 from consult.correspondence.models import Message
 from consult.db import utcnow
@@ -103,16 +104,30 @@ def consultation(app):
         ("Rawmarsh Community School", "supports", 3),
         ("Voluntary Action Rotherham", "prefers_another_option", 1),
     ]
+    themes = [
+        consideration.theme_named(draft, name, by=officer)
+        for name in ("Schools keep a seat on the board of the new arrangements", "Cost")
+    ]
     for name, stance, days_ago in replies:
-        respond.record_response(
+        comments = "Schools must stay on the board. The cost must be shared."
+        reply = respond.record_response(
             requests[name],
             stance=stance,
+            comments=comments,
             alternative_option=draft.options[1] if stance == "prefers_another_option" else None,
             received_at=now - timedelta(days=days_ago),
             channel="email",
             responder_name="A Partner",
             responder_role="Chief Executive",
             entered_by=officer,
+        )
+        consideration.mark_point(
+            reply,
+            quote="Schools must stay on the board.",
+            kind="condition",
+            themes=themes[: 1 + days_ago % 2],
+            by=officer,
+            texts={"comments": comments},
         )
     # An invitation bounced, so the send-out page has its table of problems.
     bounced = db.session.scalar(
@@ -177,6 +192,7 @@ def assert_charts_are_readable(page):
     assert titles == [
         "Stances on the preferred option",
         "Stances by sector",
+        "Themes partners raised",
         "Replies each day, with the deadline and reminders",
         "Replies in all, with the deadline and reminders",
     ]
@@ -212,11 +228,14 @@ def test_the_dashboard_charts_are_readable_at_every_width(
         charts = assert_charts_are_readable(page)
         assert_fits(page, width)
         assert_accessible(page)
-    daily = charts[2]["texts"]
+    daily = charts[3]["texts"]
     labels = [text["text"] for text in daily]
     # The deadline and the reminder two days before it, both labelled, neither on the other.
     assert {"Deadline", "7 days before", "2 days before", "3 days after"} <= set(labels)
-    assert "5 in all" in [text["text"] for text in charts[3]["texts"]]
+    assert "5 in all" in [text["text"] for text in charts[4]["texts"]]
+    # A long theme's name is on lines of its own, not cut short.
+    theme_labels = [text["text"] for text in charts[2]["texts"]]
+    assert "Schools keep a seat on the" + "board of the new" + "arrangements" in theme_labels
     assert "2 in a day" in labels
     # Each chart has its table beside it, and every table is in a box of its own.
     for name in (
