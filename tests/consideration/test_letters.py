@@ -11,7 +11,7 @@ from docx import Document
 from sqlalchemy import select
 
 from consult.consideration import queries, services
-from consult.consideration.models import Point, SuggestionRun
+from consult.consideration.models import Point, SuggestionRun, Theme
 from consult.db import utcnow
 from consult.extensions import db
 from consult.files.services import store_bytes
@@ -140,6 +140,10 @@ def test_the_schedule_follows_the_officers_check_of_the_letter(consultation, cli
         assert "Wales High School, [removed], Kiveton Park" in text
         # Staff still see the quote from the page left out, marked.
         assert "its page of the letter is left out: “Our Dublin partner is on”" in text
+    theme = db.session.scalar(select(Theme).where(Theme.name == "From the letter"))
+    theme_page = " ".join(_words(client.get(f"/themes/{theme.id}")).split())
+    assert "Storth Lane" not in theme_page
+    assert re.search(r"its page of the letter is left out\s*Our Dublin partner is on", theme_page)
     assert "Storth Lane" not in word and "[removed], Kiveton Park" in word
     assert "Dublin" not in word
     assert first_page in word  # page 1 is kept
