@@ -63,6 +63,12 @@ class WorkerProcess:
         )
         return self
 
+    def wait_until_ready(self, timeout=60):
+        """Wait for the worker to say it is ready: its queue is bound then, and a task
+        sent to it is kept (Redis drops what is sent to a queue nobody has bound)."""
+        assert wait_until(lambda: "ready." in self.log(), timeout), self.log()[-3000:]
+        return self
+
     def kill(self):
         """SIGKILL: no chance to finish, acknowledge or tidy up."""
         os.killpg(self.process.pid, signal.SIGKILL)
