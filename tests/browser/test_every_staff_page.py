@@ -10,6 +10,7 @@ files and downloads, and JSON.
 
 import shutil
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 import pyotp
 import pytest
@@ -424,6 +425,6 @@ def _look_at(page, url, name, assert_accessible, sideways):
             "document.documentElement.scrollWidth - document.documentElement.clientWidth"
         )
         if width < 400 and overflow > 0:
-            sideways.append(f"{name}: {url} is {overflow} px too wide")
+            sideways.append(f"{name}: {urlsplit(url).path} is {overflow} px too wide")
     page.set_viewport_size({"width": WIDTHS[0], "height": 900})
     return problems
