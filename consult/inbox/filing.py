@@ -61,9 +61,9 @@ SHARED_DOMAINS = frozenset(
     }
 )
 # How long a reader holds the mailbox without storing a batch before another may read it:
-# a worker killed mid-read delays the mailbox this long. Two readers at once would still
-# store nothing twice (store_batch locks the position), so the hold can be short.
-READING_HOLD = timedelta(minutes=2)
+# a worker killed mid-read delays the mailbox this long. Two readers at once (a batch
+# that takes longer to fetch) would store nothing twice: store_batch locks the position.
+READING_HOLD = timedelta(minutes=1)
 # What filing reads of Consult's messages (not their bodies).
 MESSAGE_FIELDS = (
     Message.id,
