@@ -209,6 +209,8 @@ class LetterForm(FlaskForm):
         ],
     )
     submit = SubmitField("Save the letter", widget=GovSubmitInput())
+    # Fills the letter as written in for the recipient chosen beside it; saves nothing.
+    preview = SubmitField("Preview", widget=GovSubmitInput())
 
 
 class DocumentForm(FlaskForm):

@@ -21,7 +21,7 @@ MAX_LETTER_LENGTH = 50_000
 # that repeats ((question)) could otherwise grow to megabytes.
 MAX_FILLED_IN_LENGTH = 50_000
 
-# Field name -> what it holds, shown to officers beside the letter.
+# Field name -> what it holds, in plain English, shown to officers beside the letter.
 MERGE_FIELDS = {
     "contact_name": "the name of the person the letter goes to",
     "organisation": "the organisation they reply for",
@@ -104,6 +104,21 @@ def render_letter(consultation, *, contact_name, contact_role, organisation_name
     longer raises LetterError without building it. Shown on a page, where escaping turns
     one character into at most five bytes (``&`` is ``&amp;``), it is at most 250 kB.
     """
+    return fill_in_letter(
+        consultation,
+        consultation.letter or "",
+        contact_name=contact_name,
+        contact_role=contact_role,
+        organisation_name=organisation_name,
+        link_url=link_url,
+    )
+
+
+def fill_in_letter(
+    consultation, template_text, *, contact_name, contact_role, organisation_name, link_url
+):
+    """``template_text`` filled in for one recipient of ``consultation``: what the letter
+    page previews before the letter is saved. Raises LetterError as render_letter does."""
     values = merge_values(
         consultation,
         contact_name=contact_name,
@@ -111,7 +126,7 @@ def render_letter(consultation, *, contact_name, contact_role, organisation_name
         organisation_name=organisation_name,
         link_url=link_url,
     )
-    return _fill_in(consultation.letter or "", values)
+    return _fill_in(template_text, values)
 
 
 def _fill_in(template_text, values):

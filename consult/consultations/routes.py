@@ -19,15 +19,26 @@ from consult.consultations.forms import (
     MoveForm,
     OptionForm,
 )
-from consult.consultations.letters import MERGE_FIELDS, STARTER_LETTER
+from consult.consultations.letters import (
+    MERGE_FIELDS,
+    STARTER_LETTER,
+    LetterError,
+    fill_in_letter,
+    letter_problems,
+)
 from consult.consultations.models import Consultation, Criterion, Document, Option
 from consult.consultations.ranking import shared_ranks
 from consult.consultations.readiness import readiness_problems
+from consult.correspondence.models import LINK_PLACEHOLDER
 from consult.dates import london
 from consult.db import utcnow
 from consult.extensions import db
 from consult.files.services import PAPER_KINDS, UploadError, send_stored_file, store_upload
 from consult.forms import london_deadline
+from consult.issuing import queries as issuing_queries
+from consult.paging import as_id
+from consult.requests.models import RecipientLink
+from consult.requests.partner_emails import partner_link_url
 
 bp = Blueprint("consultations", __name__)
 
@@ -434,25 +445,57 @@ def remove_criterion(criterion):
 @_consultation
 @draft_only
 def letter(consultation):
+    """The letter, its merge fields in plain English, and beside it the letter filled in
+    for any recipient. "Preview" fills in the letter as written and saves nothing; "Save
+    the letter" keeps it if it has no mistake. Every mistake is named with its line."""
     form = LetterForm()
+    recipients = issuing_queries.fetch_preview_links(consultation.id)
+    chosen = as_id(request.values.get("recipient"))
+    first = recipients[0] if recipients else None
+    recipient = next((r for r in recipients if r.id == chosen), first)
     if request.method == "GET":
         form.letter.data = consultation.letter or STARTER_LETTER
     if form.validate_on_submit():
+        form.letter.errors = letter_problems(form.letter.data)
+        if not form.letter.errors and not form.preview.data:
+            try:
+                services.save_letter(consultation, form.letter.data, by=current_user)
+                db.session.commit()
+            except services.ConsultationError as error:
+                db.session.rollback()
+                form.letter.errors = [str(error)]
+            else:
+                flash("The letter is saved.", "success")
+                return redirect(url_for("consultations.letter", consultation_id=consultation.id))
+    preview = None
+    if recipient is not None and not form.errors:
         try:
-            services.save_letter(consultation, form.letter.data, by=current_user)
-            db.session.commit()
-        except services.ConsultationError as error:
-            db.session.rollback()
+            preview = _letter_for(consultation, form.letter.data, recipient.id)
+        except LetterError as error:
             form.letter.errors = [str(error)]
-        else:
-            flash("The letter is saved. Preview it for any recipient.", "success")
-            return redirect(url_for("consultations.detail", consultation_id=consultation.id))
     return render_template(
         "consultations/letter.html",
         consultation=consultation,
         form=form,
         merge_fields=MERGE_FIELDS,
+        recipients=recipients,
+        recipient=recipient,
+        preview=preview,
+        is_saved=form.letter.data == consultation.letter,
     ), 400 if form.errors else 200
+
+
+def _letter_for(consultation, text, link_id):
+    """``text`` filled in for one recipient, with the placeholder their own link replaces."""
+    link = db.session.get(RecipientLink, link_id)
+    return fill_in_letter(
+        consultation,
+        text,
+        contact_name=link.contact.name,
+        contact_role=link.contact.role,
+        organisation_name=link.request.organisation.name,
+        link_url=partner_link_url(LINK_PLACEHOLDER),
+    )
 
 
 # --- Documents -------------------------------------------------------------------------------
