@@ -57,7 +57,7 @@ def draft_checklist(consultation, progress, problems, *, can_edit):
         {
             "title": {"text": "Options appraisal"},
             "href": link("consultations.appraisal"),
-            "hint": {"text": f"{len(consultation.criteria)} criteria, {progress['scores']} scores"}
+            "hint": {"text": _criteria_and_scores(len(consultation.criteria), progress["scores"])}
             if consultation.criteria
             else None,
             "status": _status(
@@ -102,3 +102,9 @@ def draft_checklist(consultation, progress, problems, *, can_edit):
 
 def _deadline(consultation):
     return format_datetime(consultation.deadline_at) if consultation.deadline_at else "(not set)"
+
+
+def _criteria_and_scores(criteria, scores):
+    """ "1 criterion, 3 scores": the appraisal's progress as it is said."""
+    criteria_words = "1 criterion" if criteria == 1 else f"{criteria} criteria"
+    return f"{criteria_words}, {scores} {'score' if scores == 1 else 'scores'}"
