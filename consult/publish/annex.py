@@ -75,19 +75,23 @@ class Letter:
 
     @property
     def note(self):
+        """What the annex says of the letter. Never its file name, which a partner may
+        have made of a person's name or number ("Sam Kent 07700 900123.pdf")."""
         if self.could_not_be_checked:
             return (
-                f"The letter {self.name} could not be checked for personal details, so it "
-                "is not reproduced."
+                "A letter was attached that could not be checked for personal details, so "
+                "it is not reproduced."
             )
         if self.kind == "pdf":
-            left_out = len(self.left_out_pages)
             return "The letter as it was sent, with personal details blacked out" + (
-                f"; {left_out} page{'s' if left_out > 1 else ''} left out by the council."
-                if left_out
-                else "."
+                f"; {self.left_out_sentence}." if self.left_out_pages else "."
             )
         return "The text of the letter, sent as a Word file, with personal details taken out."
+
+    @property
+    def left_out_sentence(self):
+        left_out = len(self.left_out_pages)
+        return f"{left_out} page{'s' if left_out > 1 else ''} left out by the council"
 
 
 @dataclass
@@ -187,6 +191,7 @@ def collect(consultation, *, now):
     )
     hosts = redaction.service_hosts()
     checks = queries.fetch_letter_checks(consultation.id)
+    contact_names = queries.fetch_contact_names(consultation.id)
     annex.schedule_themes = consideration.fetch_schedule(consultation.id)
     annex.schedule = schedule.published(annex.schedule_themes)
     for request, organisation, sector, response, alternative, letter in queries.fetch_replies(
@@ -196,7 +201,9 @@ def collect(consultation, *, now):
             annex.not_published += 1
             continue
         anonymous = response.publication == "publish_without_name"
-        withheld = [response.responder_name] if anonymous and response.responder_name else []
+        withheld = redaction.withheld_names(
+            response.publication, response.responder_name, contact_names.get(request.id, [])
+        )
         name = "" if response.responder_name == redaction.ERASED else response.responder_name
         if anonymous:
             signed = "The writer asked not to be named."
@@ -265,9 +272,17 @@ def prepare_letters(annex, folder, *, with_pages=True):
         letter = reply.letter
         if letter is not None:
             examined = examine(letter, reply)
-            letter.text = examined.text
             letter.could_not_be_checked = examined.could_not_be_checked
             letter.problem = examined.problem
+            # A letter that could not be checked is not reproduced, not even the words
+            # that could be read; a page the officer left out is in no format.
+            if examined.could_not_be_checked:
+                letter.text = ""
+            elif letter.kind == "pdf":
+                kept = [page for page in examined.pages if page.number not in letter.left_out_pages]
+                letter.text = _redacted("\n\n".join(page.text for page in kept), reply, letter)
+            else:
+                letter.text = examined.text
             if with_pages and letter.kind == "pdf" and not examined.could_not_be_checked:
                 texts = {page.number: page.text for page in examined.pages}
                 try:
@@ -276,16 +291,12 @@ def prepare_letters(annex, folder, *, with_pages=True):
                     )
                 except pypdfium2.PdfiumError:
                     letter.could_not_be_checked = True
+                    letter.text = ""
                     burned = []
                 for number, png in burned:
                     path = Path(folder) / f"letter-{letter.stored_file_id}-{number}.png"
                     path.write_bytes(png)
-                    alt = redaction.redact(
-                        texts.get(number, ""),
-                        names=reply.withheld_names,
-                        words=letter.words,
-                        service_hosts=redaction.service_hosts(),
-                    )
+                    alt = _redacted(texts.get(number, ""), reply, letter)
                     letter.pages.append(
                         LetterPage(
                             number=number,
@@ -296,6 +307,17 @@ def prepare_letters(annex, folder, *, with_pages=True):
                         )
                     )
         yield reply
+
+
+def _redacted(text, reply, letter):
+    """A letter's words under the rules it was examined by: the reply's withheld names
+    and the officer's words for this letter."""
+    return redaction.redact(
+        text,
+        names=reply.withheld_names,
+        words=letter.words,
+        service_hosts=redaction.service_hosts(),
+    )
 
 
 def summary_rows(annex):
@@ -427,7 +449,8 @@ def render_docx(annex):
                 document.add_paragraph(letter.note)
             else:
                 document.add_paragraph(
-                    "The text of the letter, with personal details taken out."
+                    "The text of the letter, with personal details taken out"
+                    + (f"; {letter.left_out_sentence}." if letter.left_out_pages else ".")
                     + (
                         " The letter's pages are reproduced in the PDF annex."
                         if letter.kind == "pdf"

@@ -7,6 +7,7 @@ import io
 from flask import Blueprint, abort, flash, redirect, render_template, send_file, url_for
 from flask_login import current_user
 
+from consult import redaction
 from consult.audit import services as audit
 from consult.auth.access import officers_only
 from consult.consultations.models import Consultation
@@ -38,11 +39,8 @@ def _letter(consultation, stored_file_id):
         abort(404)
     request, organisation, response, stored = row
     check = db.session.scalar(db.select(LetterCheck).where(LetterCheck.stored_file_id == stored.id))
-    withheld = (
-        [response.responder_name]
-        if response.publication == "publish_without_name" and response.responder_name
-        else []
-    )
+    contacts = queries.fetch_contact_names(consultation.id, request.id).get(request.id, [])
+    withheld = redaction.withheld_names(response.publication, response.responder_name, contacts)
     reply = annexes.Reply(
         organisation=organisation,
         sector="",

@@ -39,6 +39,24 @@ def fetch_replies(consultation_id):
     ).all()
 
 
+def fetch_contact_names(consultation_id, request_id=None):
+    """The names of each request's contacts, by request id (of one request, if given):
+    whose names a reply that names no one withholds. One query."""
+    query = (
+        select(RecipientLink.request_id, Contact.name)
+        .join(Contact, Contact.id == RecipientLink.contact_id)
+        .join(Request, Request.id == RecipientLink.request_id)
+        .where(Request.consultation_id == consultation_id)
+        .order_by(Contact.name)
+    )
+    if request_id is not None:
+        query = query.where(RecipientLink.request_id == request_id)
+    names = {}
+    for request, name in db.session.execute(query):
+        names.setdefault(request, []).append(name)
+    return names
+
+
 def fetch_request_counts(consultation_id):
     """How many requests were issued, and how many have been answered or declined."""
     row = db.session.execute(

@@ -82,6 +82,24 @@ LETTER = [
 ]
 
 
+def with_link(lines_by_page, token):
+    """The letter with the partner's own link and its code copied onto its first page."""
+    first, *rest = lines_by_page
+    return [
+        [*first, f"Our link: {partner_link_url(token)}", f"The code was {token}"],
+        *rest,
+    ]
+
+
+def annex_text(annex_format, data):
+    """Everything the annex says, in any format."""
+    if annex_format == "pdf":
+        return every_string(data)
+    if annex_format == "docx":
+        return docx_text(data)
+    return html.unescape(data.decode("utf-8"))
+
+
 def every_string(data):
     """Every string in a PDF: its text as extracted, each string object anywhere in it
     (titles, alternative text, bookmarks), and its uncompressed content streams."""
@@ -217,11 +235,13 @@ def test_a_reply_that_quotes_its_own_invitation_publishes_no_link_and_no_token(c
 def test_no_planted_address_or_number_survives_in_letters_or_scans(consultation):
     require(tesseract_available(), "Tesseract")
     letter = letter_pdf(LETTER)
+    _row, token = create_token(request_of(consultation, "Wales High School").links[0])
+    db.session.commit()
     reply(
         consultation,
         "Wales High School",
         comments="Our letter is attached. Write to office@wales-high.example.",
-        letter=store_bytes(letter, "letter.pdf", "pdf"),
+        letter=store_bytes(letter_pdf(with_link(LETTER, token)), "letter.pdf", "pdf"),
     )
     reply(
         consultation,
@@ -245,11 +265,17 @@ def test_no_planted_address_or_number_survives_in_letters_or_scans(consultation)
     assert image_count(pdf) == 4
     assert annex_build.done == annex_build.total == 2
 
-    _build, docx = built(consultation, "docx")
-    words = docx_text(docx)
-    assert "proven record" in words
-    for planted in PLANTED:
-        assert planted not in words
+    for annex_format in ("pdf", "docx", "html"):
+        _build, data = built(consultation, annex_format)
+        words = annex_text(annex_format, data)
+        assert "proven record" in words, annex_format
+        for planted in PLANTED:
+            assert planted not in words, annex_format
+        # The partner's own link and code, copied into the letter, are taken out.
+        assert "Our link: [link removed]" in words, annex_format
+        assert "The code was [link removed]" in words, annex_format
+        assert token not in words and token[:20] not in words, annex_format
+        assert "/r/" not in words and "consult.council.example" not in words, annex_format
 
 
 def test_the_burned_pages_are_black_where_the_details_were(consultation, tmp_path):
@@ -390,6 +416,16 @@ def test_the_officer_checks_a_letter_adds_words_and_leaves_a_page_out(
     assert "Dublin" not in strings  # page 2 left out
     assert image_count(pdf) == 1
     assert "1 page left out by the council" in strings
+    # Page 2 is left out of every format, not only the PDF's page images.
+    for annex_format in ("pdf", "docx", "html"):
+        _build, data = built(consultation, annex_format)
+        text = re.sub(r"\s+", " ", annex_text(annex_format, data))
+        assert "proven record" in text, annex_format  # page 1 is kept
+        assert "[removed]" in text, annex_format  # and the officer's words taken out of it
+        assert "Storth Lane" not in text and "Kiveton" not in text, annex_format
+        page_2 = ("Dublin", "Ring the office", "Yours sincerely", "Morgan Ellis")
+        assert [words for words in page_2 if words in text] == [], annex_format
+        assert "1 page left out by the council" in text, annex_format
 
     bad = client.post(
         f"/consultations/{consultation.id}/letters/{stored.id}",
@@ -451,3 +487,62 @@ def test_a_letter_that_cannot_be_read_is_not_reproduced(consultation):
     assert "could not be checked for personal details, so it is not reproduced" in strings
     assert image_count(pdf) == 0
     assert db.session.scalar(select(Response)).letter_file_id == damaged.id
+
+
+@pytest.mark.parametrize(
+    ("data", "kind"),
+    [(b"%PDF-1.4\n" + b"\x00garbled" * 200, "pdf"), (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "doc")],
+)
+def test_a_letter_not_reproduced_is_not_named_by_its_file_name(consultation, data, kind):
+    stored = store_bytes(data, f"Sam Kent 07700 900123.{kind}", kind)
+    reply(consultation, "Wales High School", letter=stored, comments="Attached.")
+    for annex_format in ("pdf", "docx", "html"):
+        _build, built_data = built(consultation, annex_format)
+        text = re.sub(r"\s+", " ", annex_text(annex_format, built_data))
+        assert (
+            "A letter was attached that could not be checked for personal details, so it is "
+            "not reproduced." in text
+        ), annex_format
+        assert "Sam Kent" not in text and "900123" not in text, annex_format
+
+
+def test_a_name_withheld_is_taken_out_in_either_order_and_so_is_the_contacts_when_none_given(
+    consultation, client, sign_in
+):
+    stored = store_bytes(
+        letter_pdf([["We support it.", "Yours sincerely,", "Supt Alex Moore"]]), "letter.pdf", "pdf"
+    )
+    # As a reply by email keeps its sender: surname first.
+    reply(
+        consultation,
+        "Aston Hall School",
+        comments="ALEX MOORE writes: we support it. Ask Moore, Alex.",
+        responder_name="Moore, Alex",
+        publication="publish_without_name",
+        letter=stored,
+    )
+    contact = request_of(consultation, "Wingfield Academy").links[0].contact.name
+    reply(
+        consultation,
+        "Wingfield Academy",
+        days=2,
+        comments=f"We support it too. {contact}, Chief Executive.",
+        publication="publish_without_name",
+    )
+    for annex_format in ("pdf", "docx", "html"):
+        _build, data = built(consultation, annex_format)
+        text = re.sub(r"\s+", " ", annex_text(annex_format, data))
+        assert "we support it." in text and "We support it too." in text, annex_format
+        assert "[name withheld] writes" in text, annex_format
+        assert "Moore" not in text and "MOORE" not in text, annex_format
+        assert contact not in text, annex_format
+        assert "[name withheld], Chief Executive." in text, annex_format
+
+    # Check redactions shows the officer the name that is taken out.
+    sign_in("officer")
+    page = client.get(f"/consultations/{consultation.id}/letters/{stored.id}")
+    shown = re.sub(r"\s+", " ", html.unescape(page.get_data(as_text=True)))
+    assert page.status_code == 200
+    assert "1 withheld name" in shown
+    assert "so this name is taken out wherever it appears" in shown
+    assert "<strong>Moore, Alex</strong>" in shown
