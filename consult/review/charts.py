@@ -28,9 +28,6 @@ STANCE_COLOURS = {
     "no_view": "#505a5f",
 }
 THEME_COLOUR = "#1d70b8"
-DAILY_COLOUR = "#1d70b8"
-DEADLINE_COLOUR = "#d4351c"
-REMINDER_COLOUR = "#505a5f"
 
 LINE = 20  # the height of a line of 16px text
 BAR = 24
@@ -123,7 +120,6 @@ class SectorBar:
     lines: list[str]
     y: int
     segments: list[Segment]
-    replied: int
 
     @property
     def bar_y(self):
@@ -157,7 +153,7 @@ def sector_chart(sectors):
                 segments.append(Segment(stance, value, x, width, colour))
                 x = round(x + width, 2)
         label = f"{counts.name}: {counts.replied} of {counts.asked} replied"
-        bar = SectorBar(lines=label_lines(label), y=y, segments=segments, replied=counts.replied)
+        bar = SectorBar(lines=label_lines(label), y=y, segments=segments)
         bars.append(bar)
         y = bar.bar_y + BAR + ROW_GAP
         stances = ", ".join(
