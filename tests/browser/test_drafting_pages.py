@@ -72,6 +72,8 @@ def draft_a_consultation(page, tmp_path, check=lambda page: None):
     check(page)
     page.get_by_label("The letter").fill("Dear {{ contact_name }},\n\nPlease reply: {{ link }}")
     page.get_by_role("button", name="Save the letter").click()
+    # Saving stays on the letter page, beside its preview.
+    page.get_by_role("link", name="Back to ILSC-AMA-2017").click()
 
     page.get_by_role("link", name="Papers", exact=True).click()
     paper = tmp_path / "Annex 1.pdf"
